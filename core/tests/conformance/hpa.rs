@@ -1,0 +1,10 @@
+//! Conformance kinds of the HPA family (`hpa.json`).
+
+use serde_json::Value;
+
+use crate::Outcome;
+
+/// Runs one vector of this family, or `None` if `kind` is not one of its implemented kinds.
+pub fn run(_kind: &str, _input: &Value, _expect: &Value) -> Option<Outcome> {
+    None
+}
