@@ -152,7 +152,7 @@ pub struct Condition {
     pub reason: Reason,
     /// Human-readable detail, in the controller's words.
     #[serde(default)]
-    pub message: String,
+    pub message: std::borrow::Cow<'static, str>,
 }
 
 /// Sets `cond` in `list`: replaces the entry of the same type in place, or appends it, keeping

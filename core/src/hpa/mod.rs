@@ -5,10 +5,43 @@
 //! controller's `reconcileAutoscaler` does, keeping the recommendation and scale-event history.
 
 mod conditions;
+mod controller;
+mod defaults;
+mod observation;
+mod pod_requests;
+mod replica_calc;
+mod scale_events;
+mod select_policy;
 mod spec;
+mod stabilization_window;
+mod tolerance;
+mod validation;
 
 pub use conditions::{Condition, ConditionStatus, ConditionType, Reason, set_condition};
+pub use controller::{
+    Controller, Decision, History, MetricFailure, MetricOutcome, ScaleToZeroVariant, Settings,
+};
+pub use defaults::{DEFAULT_CPU_UTILIZATION, apply_defaults, scale_down_rules, scale_up_rules};
+pub use observation::{
+    Container, MetricValues, Observation, Pod, PodMetric, PodPhase, Readiness, Scale,
+};
+pub use pod_requests::{RequestError, pod_request};
+pub use replica_calc::{
+    CalcError, PodGroups, Proposal, ReadinessTimings, ReplicaCalculator, group_pods,
+};
+pub use scale_events::{ScaleEvent, replicas_change_per_period, store_scale_event};
+pub use select_policy::{
+    Events, Limited, RateArgs, behavior_rate, legacy_rate, scale_down_limit, scale_up_limit,
+};
 pub use spec::*;
+pub use stabilization_window::{
+    Recommendation, Stabilized, stabilize_legacy, stabilize_with_behavior,
+};
+pub use tolerance::Tolerances;
+pub use validation::{
+    MAX_PERIOD_SECONDS, MAX_STABILIZATION_WINDOW_SECONDS, ValidationGates, validate,
+    validate_scaling_rules,
+};
 
 /// Errors of the HPA module.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

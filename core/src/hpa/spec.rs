@@ -366,29 +366,75 @@ pub struct HpaScalingRules {
     pub tolerance: Option<Quantity>,
 }
 
-/// `selectPolicy`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub enum ScalingPolicySelect {
-    /// The policy that allows the biggest change.
-    #[default]
-    Max,
-    /// The policy that allows the smallest change.
-    Min,
-    /// No scaling in this direction.
-    Disabled,
+/// Declares a Kubernetes string enum that keeps unknown spellings, so API validation can
+/// report them as `Unsupported value` exactly as the API server does.
+macro_rules! string_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident,)* }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vm])* $v,)*
+            /// A spelling Kubernetes does not accept (rejected by validation).
+            Unknown(String),
+        }
+
+        impl $name {
+            /// The Kubernetes spelling.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$v => stringify!($v),)*
+                    Self::Unknown(s) => s,
+                }
+            }
+
+            /// Parses a spelling; unknown ones become `Unknown`.
+            pub fn parse(s: &str) -> Self {
+                match s {
+                    $(stringify!($v) => Self::$v,)*
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Ok(Self::parse(&s))
+            }
+        }
+    };
 }
 
-/// A policy's unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum HpaScalingPolicyType {
-    /// An absolute number of pods.
-    Pods,
-    /// A percentage of the replicas at the start of the period.
-    Percent,
+string_enum! {
+    /// `selectPolicy`.
+    ScalingPolicySelect {
+        /// The policy that allows the biggest change (the default).
+        Max,
+        /// The policy that allows the smallest change.
+        Min,
+        /// No scaling in this direction.
+        Disabled,
+    }
+}
+
+string_enum! {
+    /// A policy's unit.
+    HpaScalingPolicyType {
+        /// An absolute number of pods.
+        Pods,
+        /// A percentage of the replicas at the start of the period.
+        Percent,
+    }
 }
 
 /// One `policies` entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HpaScalingPolicy {
     /// `Pods` or `Percent`.

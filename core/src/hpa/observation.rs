@@ -1,0 +1,173 @@
+//! What the host observes at each sync: the scale subresource, the pods and the metric values.
+//!
+//! Pods carry what the Kubernetes controller reads from them (phase, deletion, start time,
+//! readiness and container requests). Metric values are given per `spec.metrics` entry, in the
+//! same order; per-pod values refer to pods by their index in [`Observation::pods`].
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Quantity, Timestamp};
+
+/// `status.phase` of a pod.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum PodPhase {
+    /// Scheduled, not all containers started.
+    Pending,
+    /// Running.
+    #[default]
+    Running,
+    /// Finished successfully.
+    Succeeded,
+    /// Finished with a failure.
+    Failed,
+    /// State unknown.
+    Unknown,
+}
+
+/// The pod's `Ready` condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Readiness {
+    /// `status: "True"`.
+    pub ready: bool,
+    /// `lastTransitionTime`.
+    pub last_transition: Timestamp,
+}
+
+/// Requests of one container (or, for [`Pod::pod_requests`], of the whole pod).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Container {
+    /// Container name.
+    pub name: String,
+    /// `resources.requests` (`cpu`, `memory`, ...).
+    #[serde(default)]
+    pub requests: BTreeMap<String, Quantity>,
+    /// For init containers: `restartPolicy: Always` (a sidecar, whose requests count).
+    #[serde(default)]
+    pub restart_policy_always: bool,
+}
+
+/// A pod as the HPA controller sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pod {
+    /// Pod name (used in explanations and pod groups).
+    pub name: String,
+    /// `status.phase`.
+    #[serde(default)]
+    pub phase: PodPhase,
+    /// `metadata.deletionTimestamp` is set.
+    #[serde(default)]
+    pub deleted: bool,
+    /// `status.startTime`.
+    #[serde(default)]
+    pub start_time: Option<Timestamp>,
+    /// The `Ready` condition, if the pod has one.
+    #[serde(default)]
+    pub ready: Option<Readiness>,
+    /// Regular containers.
+    #[serde(default)]
+    pub containers: Vec<Container>,
+    /// Init containers (only those with `restartPolicy: Always` count towards requests).
+    #[serde(default)]
+    pub init_containers: Vec<Container>,
+    /// Pod-level `resources.requests` (used when the `PodLevelResources` gate is on).
+    #[serde(default)]
+    pub pod_requests: Option<BTreeMap<String, Quantity>>,
+}
+
+impl Pod {
+    /// A running, ready pod (started long ago) whose single container `app` requests
+    /// `cpu_milli` of CPU.
+    ///
+    /// ```
+    /// let p = tidescale::hpa::Pod::running("web-0", 500);
+    /// assert_eq!(p.containers[0].requests["cpu"].milli_value(), 500);
+    /// ```
+    pub fn running(name: &str, cpu_milli: i64) -> Self {
+        let mut requests = BTreeMap::new();
+        requests.insert("cpu".to_owned(), Quantity::from_milli(cpu_milli));
+        Self {
+            name: name.to_owned(),
+            phase: PodPhase::Running,
+            deleted: false,
+            start_time: Some(Timestamp::from_secs(-3600)),
+            ready: Some(Readiness {
+                ready: true,
+                last_transition: Timestamp::from_secs(-3600),
+            }),
+            containers: vec![Container {
+                name: "app".to_owned(),
+                requests,
+                restart_policy_always: false,
+            }],
+            init_containers: Vec::new(),
+            pod_requests: None,
+        }
+    }
+}
+
+/// One per-pod metric sample (resource metrics API or custom metrics API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodMetric {
+    /// Index of the pod in [`Observation::pods`]. An index past the end is a sample for a pod
+    /// that is not in the list (upstream keeps such "superfluous" samples in some averages).
+    pub pod: usize,
+    /// The value in milli-units, already reduced to the metric's scope (the sum over the pod's
+    /// containers, or the named container for `ContainerResource`).
+    pub value_milli: i64,
+    /// When the sample was taken.
+    pub timestamp: Timestamp,
+    /// The window the sample covers, in milliseconds.
+    pub window_ms: i64,
+}
+
+impl PodMetric {
+    /// A sample for pod `pod` taken at `timestamp` over a 60 s window.
+    pub const fn new(pod: usize, value_milli: i64, timestamp: Timestamp) -> Self {
+        Self {
+            pod,
+            value_milli,
+            timestamp,
+            window_ms: 60_000,
+        }
+    }
+}
+
+/// The values read for one `spec.metrics` entry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MetricValues<'a> {
+    /// Per-pod samples (Resource, ContainerResource, Pods metrics).
+    Pods(&'a [PodMetric]),
+    /// The object's value in milli-units (Object metrics).
+    Object(i64),
+    /// Every returned series value in milli-units (External metrics; they are summed).
+    External(&'a [i64]),
+    /// The metrics API call failed.
+    Unavailable,
+}
+
+/// The scale subresource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Scale {
+    /// `spec.replicas`: the current replica count the HPA works from.
+    pub spec_replicas: i32,
+    /// `status.replicas`: used by Object/External `AverageValue` targets.
+    pub status_replicas: i32,
+}
+
+/// Everything one sync observes.
+#[derive(Debug, Clone, Copy)]
+pub struct Observation<'a> {
+    /// The scale subresource.
+    pub scale: Scale,
+    /// Pods matched by the target's selector.
+    pub pods: &'a [Pod],
+    /// One entry per `spec.metrics` entry, in the same order.
+    pub metrics: &'a [MetricValues<'a>],
+}
