@@ -100,10 +100,7 @@ type Candidate = (usize, String, Value);
 
 /// Picks the HorizontalPodAutoscaler among `docs` (by `name` when there are several) and
 /// deserializes it, reporting the field path of any error.
-pub(crate) fn pick_hpa(
-    docs: Vec<(usize, Value)>,
-    name: Option<&str>,
-) -> Result<Loaded, LoadError> {
+pub(crate) fn pick_hpa(docs: Vec<(usize, Value)>, name: Option<&str>) -> Result<Loaded, LoadError> {
     let mut kinds: Vec<String> = Vec::new();
     let mut candidates: Vec<Candidate> = Vec::new();
     let total = docs.len();
