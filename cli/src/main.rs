@@ -276,8 +276,13 @@ fn what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
         now,
     };
     let hpa = loaded.hpa.clone();
-    let decision = whatif::run(loaded.hpa, settings, &w)
-        .map_err(|e| Fail(format!("{shown}: document {}: {}", loaded.document, e.0)))?;
+    let decision = whatif::run(loaded.hpa, settings, &w).map_err(|e| {
+        if e.1 {
+            Fail(format!("{shown}: document {}: {}", loaded.document, e.0))
+        } else {
+            Fail(e.0)
+        }
+    })?;
     output::render(format, &hpa, &decision).map_err(Fail)
 }
 

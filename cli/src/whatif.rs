@@ -56,9 +56,16 @@ pub(crate) fn default_requests() -> BTreeMap<String, Quantity> {
     ])
 }
 
-/// Where a what-if went wrong (exit code 2).
+/// Where a what-if went wrong (exit code 2): the message, and whether the manifest (rather
+/// than a command-line value) is at fault.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct WhatIfError(pub(crate) String);
+pub(crate) struct WhatIfError(pub(crate) String, pub(crate) bool);
+
+impl WhatIfError {
+    fn input(msg: String) -> Self {
+        Self(msg, false)
+    }
+}
 
 fn resource_of(m: &MetricSpec) -> Option<(&str, &str)> {
     match m.type_ {
@@ -136,7 +143,7 @@ pub(crate) fn run(
     settings: Settings,
     w: &WhatIf,
 ) -> Result<Decision, WhatIfError> {
-    let mut ctl = Controller::new(hpa, settings).map_err(|e| WhatIfError(e.to_string()))?;
+    let mut ctl = Controller::new(hpa, settings).map_err(|e| WhatIfError(e.to_string(), true))?;
     if let Some(h) = &w.history {
         ctl.set_history(h.clone());
     }
@@ -145,7 +152,7 @@ pub(crate) fn run(
     for (name, _) in &w.levels {
         if !metrics.iter().any(|m| m.name() == name) {
             let known: Vec<&str> = metrics.iter().map(MetricSpec::name).collect();
-            return Err(WhatIfError(format!(
+            return Err(WhatIfError::input(format!(
                 "--set {name}: the HPA has no metric named {name:?} (its metrics: {})",
                 known.join(", ")
             )));
@@ -180,7 +187,7 @@ pub(crate) fn run(
     };
     ctl.step(now, &obs)
         .cloned()
-        .map_err(|e| WhatIfError(e.to_string()))
+        .map_err(|e| WhatIfError::input(e.to_string()))
 }
 
 fn reading(
@@ -193,7 +200,7 @@ fn reading(
     let name = m.name();
     let per_pod = |v: i64| (0..n).map(|i| PodMetric::new(i, v, now)).collect();
     let percent_err = || {
-        WhatIfError(format!(
+        WhatIfError::input(format!(
             "--set {name}: a percentage applies to Resource and ContainerResource metrics only (percent of the pod's request); give a quantity such as 1500 or 500m"
         ))
     };
@@ -203,14 +210,16 @@ fn reading(
                 Level::Percent(p) => {
                     let resource = resource_of(m).map_or("", |(r, _)| r);
                     let Some(req) = requests.get(resource) else {
-                        return Err(WhatIfError(format!(
+                        return Err(WhatIfError::input(format!(
                             "--set {name}: a percentage needs a {resource} request; add --request {resource}=QUANTITY"
                         )));
                     };
                     // percent of the request, to the nearest milli-unit
                     let v = (p * req.milli_value() as f64 / 100.0).round();
                     if !(0.0..9.2e18).contains(&v) {
-                        return Err(WhatIfError(format!("--set {name}: value out of range")));
+                        return Err(WhatIfError::input(format!(
+                            "--set {name}: value out of range"
+                        )));
                     }
                     v as i64
                 }
