@@ -19,12 +19,17 @@ pub(crate) enum Format {
 /// The JSON document: the decision plus the HPA's identity.
 pub(crate) fn document(hpa: &HorizontalPodAutoscaler, d: &Decision) -> Value {
     let mut v = decision_json(d);
-    v["hpa"] = serde_json::json!({
-        "name": hpa.metadata.name,
-        "namespace": hpa.metadata.namespace,
-        "minReplicas": hpa.spec.min_replicas.unwrap_or(1),
-        "maxReplicas": hpa.spec.max_replicas,
-    });
+    if let Value::Object(map) = &mut v {
+        map.insert(
+            "hpa".to_owned(),
+            serde_json::json!({
+                "name": hpa.metadata.name,
+                "namespace": hpa.metadata.namespace,
+                "minReplicas": hpa.spec.min_replicas.unwrap_or(1),
+                "maxReplicas": hpa.spec.max_replicas,
+            }),
+        );
+    }
     v
 }
 

@@ -391,3 +391,15 @@ fn help_and_version() {
     let out = run(&[]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn sources_shared_with_the_python_door_stay_identical() {
+    assert_eq!(
+        include_str!("../src/manifest.rs"),
+        include_str!("../../python/src/manifest.rs")
+    );
+    assert_eq!(
+        include_str!("../src/report.rs"),
+        include_str!("../../python/src/report.rs")
+    );
+}

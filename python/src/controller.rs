@@ -97,7 +97,7 @@ pub(crate) fn settings_from_py(
         apply(k.as_any())?;
     }
     serde_path_to_error::deserialize(Value::Object(merged))
-        .map_err(|e| invalid_input(format!("settings.{}: {}", e.path(), e.inner().to_string())))
+        .map_err(|e| invalid_input(format!("settings.{}: {}", e.path(), e.inner())))
 }
 
 /// The controller and what the door caches about it.

@@ -36,12 +36,12 @@ pub(crate) fn reasons(d: &Decision) -> Vec<String> {
             )),
         }
     }
-    if let (Some(p), Some(s)) = (d.proposed_replicas, d.stabilized_replicas) {
-        if p != s {
-            out.push(format!(
-                "the stabilization window held the proposal of {p} at {s} replicas"
-            ));
-        }
+    if let (Some(p), Some(s)) = (d.proposed_replicas, d.stabilized_replicas)
+        && p != s
+    {
+        out.push(format!(
+            "the stabilization window held the proposal of {p} at {s} replicas"
+        ));
     }
     if let Some(r) = d.limited_by {
         if let Some(c) = d.conditions.iter().find(|c| c.reason == r) {
@@ -50,10 +50,10 @@ pub(crate) fn reasons(d: &Decision) -> Vec<String> {
             out.push(format!("limited by {}", r.as_str()));
         }
     }
-    if let Some(e) = &d.error {
-        if d.metrics.iter().all(|m| m.result.is_ok()) {
-            out.push(format!("error: {e}"));
-        }
+    if let Some(e) = &d.error
+        && d.metrics.iter().all(|m| m.result.is_ok())
+    {
+        out.push(format!("error: {e}"));
     }
     if out.is_empty() {
         for c in &d.conditions {
@@ -86,23 +86,24 @@ pub(crate) fn decision_json(d: &Decision) -> Value {
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let mut v = json!({
-                "name": m.name,
-                "type": m.source.as_str(),
-                "chosen": Some(i) == d.chosen_metric,
-            });
+            let chosen = Some(i) == d.chosen_metric;
             match &m.result {
-                Ok(p) => {
-                    v["replicas"] = json!(p.replicas);
-                    v["ratio"] = json!(p.ratio);
-                    v["utilization"] = json!(p.utilization);
-                    v["value"] = json!(tidescale::Quantity::from_milli(p.value_milli).to_string());
-                }
-                Err(e) => {
-                    v["error"] = json!({"reason": e.reason.as_str(), "message": e.message});
-                }
+                Ok(p) => json!({
+                    "name": m.name,
+                    "type": m.source.as_str(),
+                    "chosen": chosen,
+                    "replicas": p.replicas,
+                    "ratio": p.ratio,
+                    "utilization": p.utilization,
+                    "value": tidescale::Quantity::from_milli(p.value_milli).to_string(),
+                }),
+                Err(e) => json!({
+                    "name": m.name,
+                    "type": m.source.as_str(),
+                    "chosen": chosen,
+                    "error": {"reason": e.reason.as_str(), "message": e.message},
+                }),
             }
-            v
         })
         .collect();
     let conditions: Vec<Value> = d
