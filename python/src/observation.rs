@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use tidescale::hpa::{
     Container, HorizontalPodAutoscaler, MetricSourceType, MetricValues, Pod, PodMetric, PodPhase,
     Readiness, Scale, pod_request,
@@ -363,7 +363,7 @@ pub(crate) fn build(
     let custom_requests = args.requests.map(requests).transpose()?;
     let count = match args.pods {
         None => Some(spec_replicas.unsigned_abs() as usize),
-        Some(p) if p.is_instance_of::<pyo3::types::PyInt>() => {
+        Some(p) if p.is_instance_of::<PyInt>() => {
             let n: i64 = p.extract()?;
             Some(usize::try_from(n).map_err(|_| invalid_input(format!("pods: {n} is negative")))?)
         }
@@ -489,6 +489,26 @@ fn percent(what: &str, v: &Bound<'_, PyAny>) -> PyResult<Option<f64>> {
     Ok(Some(non_negative(what, p)?))
 }
 
+/// The fast path for plain floats and ints (no allocation unless the value is bad).
+fn number_milli(v: &Bound<'_, PyAny>, what: impl Fn() -> String) -> Option<PyResult<i64>> {
+    let x = if let Ok(f) = v.cast::<PyFloat>() {
+        f.value()
+    } else if v.is_exact_instance_of::<PyInt>() {
+        match v.extract::<i64>() {
+            Ok(i) if (0..9_000_000_000_000_000).contains(&i) => return Some(Ok(i * 1000)),
+            _ => return None,
+        }
+    } else {
+        return None;
+    };
+    if x.is_finite() && (0.0..9.0e15).contains(&x) {
+        // to the nearest milli-unit; in range, so the cast is exact
+        Some(Ok((x * 1000.0).round() as i64))
+    } else {
+        Some(units_to_milli(&what(), x))
+    }
+}
+
 /// One value in milli-units; percentages are of `request_of(pod)`.
 fn milli(
     what: &str,
@@ -531,6 +551,9 @@ fn reading(obs: &OwnedObservation, info: &MetricInfo, v: &Bound<'_, PyAny>) -> P
                 })
             };
             let one = |i: usize, item: &Bound<'_, PyAny>| -> PyResult<i64> {
+                if let Some(r) = number_milli(item, || format!("metrics[{name:?}][{i}]")) {
+                    return r;
+                }
                 let what = format!("metrics[{name:?}][{i}]");
                 let req = || request_of(i);
                 if resource.is_some() {
@@ -555,10 +578,14 @@ fn reading(obs: &OwnedObservation, info: &MetricInfo, v: &Bound<'_, PyAny>) -> P
                     }
                     samples.push(PodMetric::new(i, one(i, &item)?, obs.now));
                 }
-            } else {
+            } else if percent(&format!("metrics[{name:?}]"), v)?.is_some() {
+                // a percentage of each pod's own request
                 for i in 0..pods.len() {
                     samples.push(PodMetric::new(i, one(i, v)?, obs.now));
                 }
+            } else {
+                let m = one(0, v)?;
+                samples.extend((0..pods.len()).map(|i| PodMetric::new(i, m, obs.now)));
             }
             Ok(Reading::Samples(samples))
         }
