@@ -209,10 +209,10 @@ impl fmt::Display for Decision {
                 Err(e) => write!(f, "; {} {}: {}", m.source.as_str(), m.name, e.message)?,
             }
         }
-        if let (Some(p), Some(s)) = (self.proposed_replicas, self.stabilized_replicas) {
-            if p != s {
-                write!(f, "; stabilization window held {p} at {s}")?;
-            }
+        if let (Some(p), Some(s)) = (self.proposed_replicas, self.stabilized_replicas)
+            && p != s
+        {
+            write!(f, "; stabilization window held {p} at {s}")?;
         }
         if let Some(r) = self.limited_by {
             write!(f, "; limited by {}", r.as_str())?;
@@ -261,15 +261,28 @@ impl Controller {
     /// # Errors
     /// [`HpaError::Invalid`] with every validation message, or invalid settings.
     pub fn new(mut hpa: HorizontalPodAutoscaler, settings: Settings) -> Result<Self, HpaError> {
-        settings.check()?;
         apply_defaults(&mut hpa);
         let gates = ValidationGates {
             configurable_tolerance: settings.configurable_tolerance,
             scale_to_zero: settings.scale_to_zero,
         };
-        // A controller built on an object that already had minReplicas 0 keeps it (the API
-        // server allows 0 when the old object had it); otherwise validate as on create.
         validate(&hpa, gates).map_err(|e| HpaError::Invalid(e.join("; ")))?;
+        Self::from_stored(hpa, settings)
+    }
+
+    /// Builds a controller for an object as the API server stored it: defaulting is applied
+    /// (idempotent) but validation is not, because the API server already validated it,
+    /// possibly under other feature gates. This is what the Kubernetes controller does; an
+    /// invalid metric then shows up as a `ScalingActive=False` condition, as upstream.
+    ///
+    /// # Errors
+    /// Invalid settings, or `maxReplicas < 1`.
+    pub fn from_stored(
+        mut hpa: HorizontalPodAutoscaler,
+        settings: Settings,
+    ) -> Result<Self, HpaError> {
+        settings.check()?;
+        apply_defaults(&mut hpa);
         let behavior = hpa.spec.behavior.as_ref();
         let scale_up = behavior.and_then(|b| b.scale_up.clone());
         let mut scale_down = behavior.and_then(|b| b.scale_down.clone());
@@ -479,18 +492,17 @@ impl Controller {
             desired = max;
             self.decision.rescale_reason =
                 Cow::Borrowed("Current number of replicas above Spec.MaxReplicas");
-        } else if current < min {
+        } else if current < min && !(master && current == 0) {
+            // (newest master evaluates metrics for an HPA that scaled itself to zero, even
+            // when minReplicas was raised since)
             desired = min;
             self.decision.rescale_reason =
                 Cow::Borrowed("Current number of replicas below Spec.MinReplicas");
         } else {
-            let combined = match self.compute_metrics(now, obs) {
-                Ok(r) => r,
-                Err(()) => {
-                    // the status keeps the previous desiredReplicas; nothing scales
-                    self.decision.desired_replicas = prev_desired;
-                    return Ok(&self.decision);
-                }
+            let Ok(combined) = self.compute_metrics(now, obs) else {
+                // the status keeps the previous desiredReplicas; nothing scales
+                self.decision.desired_replicas = prev_desired;
+                return Ok(&self.decision);
             };
             desired = combined.max(0);
             if desired > current {
@@ -822,14 +834,11 @@ fn evaluate_metric<'a>(
             let Some(o) = &spec.object else {
                 return Err(fail("metric source block is missing".to_owned()));
             };
-            let usage = match values {
-                MetricValues::Object(v) => v,
-                _ => {
-                    return Err(fail(format!(
-                        "unable to get metric {}: no object value",
-                        spec.name()
-                    )));
-                }
+            let MetricValues::Object(usage) = values else {
+                return Err(fail(format!(
+                    "unable to get metric {}: no object value",
+                    spec.name()
+                )));
             };
             use super::spec::MetricTargetType as T;
             match (o.target.type_, o.target.value, o.target.average_value) {
@@ -847,14 +856,11 @@ fn evaluate_metric<'a>(
             let Some(e) = &spec.external else {
                 return Err(fail("metric source block is missing".to_owned()));
             };
-            let vals = match values {
-                MetricValues::External(v) => v,
-                _ => {
-                    return Err(fail(format!(
-                        "unable to get external metric {}: no values",
-                        spec.name()
-                    )));
-                }
+            let MetricValues::External(vals) = values else {
+                return Err(fail(format!(
+                    "unable to get external metric {}: no values",
+                    spec.name()
+                )));
             };
             if let Some(av) = e.target.average_value {
                 map(calc.external_per_pod_replicas(status_replicas, av.milli_value(), vals))

@@ -6,6 +6,8 @@
 //!
 //! Each family lives in its own module; `run` returns `None` for kinds it does not know.
 
+#![allow(unreachable_pub)]
+
 mod hpa;
 mod keda;
 mod prom;
@@ -104,7 +106,11 @@ fn main() {
                 .unwrap_or("<no id>")
                 .to_owned();
             let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
-            let input = v.get("input").cloned().unwrap_or(Value::Null);
+            let mut input = v.get("input").cloned().unwrap_or(Value::Null);
+            // Families that depend on the vector's variant read it from the input.
+            if let (Some(variant), Some(obj)) = (v.get("variant"), input.as_object_mut()) {
+                obj.insert("__variant".to_owned(), variant.clone());
+            }
             let expect = v.get("expect").cloned().unwrap_or(Value::Null);
             let result = catch_unwind(AssertUnwindSafe(|| dispatch(kind, &input, &expect)))
                 .unwrap_or_else(|p| {
