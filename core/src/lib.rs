@@ -16,6 +16,8 @@
 
 pub mod error;
 pub mod hpa;
+#[cfg(feature = "parse")]
+pub mod manifest;
 pub mod quantity;
 pub mod time;
 

@@ -212,7 +212,7 @@ impl fmt::Display for Decision {
         if let (Some(p), Some(s)) = (self.proposed_replicas, self.stabilized_replicas)
             && p != s
         {
-            write!(f, "; stabilization window held {p} at {s}")?;
+            write!(f, "; the stabilization window holds {s} (proposal was {p})")?;
         }
         if let Some(r) = self.limited_by {
             write!(f, "; limited by {}", r.as_str())?;
@@ -506,7 +506,12 @@ impl Controller {
             };
             desired = combined.max(0);
             if desired > current {
-                self.decision.rescale_reason = Cow::Borrowed("metric above target");
+                let name = self
+                    .decision
+                    .chosen_metric
+                    .and_then(|i| self.hpa.spec.metrics.get(i))
+                    .map_or("metric", MetricSpec::name);
+                self.decision.rescale_reason = Cow::Owned(format!("{name} above target"));
             } else if desired < current {
                 self.decision.rescale_reason = Cow::Borrowed("All metrics below target");
             }
