@@ -7,6 +7,8 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::fmt::Write as _;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +16,8 @@ use super::HpaError;
 use super::conditions::{Condition, ConditionStatus, ConditionType, Reason, set_condition};
 use super::defaults::apply_defaults;
 use super::observation::{MetricValues, Observation};
-use super::replica_calc::{Proposal, ReadinessTimings, ReplicaCalculator};
+use super::pod_groups::ReadinessTimings;
+use super::replica_calc::{Proposal, ReplicaCalculator};
 use super::scale_events::{ScaleEvent, store_scale_event};
 use super::select_policy::{Events, RateArgs, behavior_rate, legacy_rate};
 use super::spec::{HorizontalPodAutoscaler, HpaScalingRules, MetricSourceType, MetricSpec};
@@ -135,7 +138,7 @@ pub struct History {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricOutcome {
     /// The metric's name (`cpu`, `http_requests_per_second`, ...).
-    pub name: String,
+    pub name: Arc<str>,
     /// Its source type.
     pub source: MetricSourceType,
     /// The proposal, or why there is none.
@@ -171,7 +174,7 @@ pub struct Decision {
     /// The `ScalingLimited` reason when a bound or policy changed the count.
     pub limited_by: Option<Reason>,
     /// Why the target was rescaled, in the controller's words.
-    pub rescale_reason: Cow<'static, str>,
+    pub rescale_reason: String,
     /// The status conditions after the sync, in Kubernetes order.
     pub conditions: Vec<Condition>,
     /// The error the sync returns (it may still have scaled: a partial metric failure).
@@ -251,6 +254,7 @@ pub struct Controller {
     scale_up: Option<HpaScalingRules>,
     scale_down: Option<HpaScalingRules>,
     tolerances: Tolerances,
+    metric_names: Vec<Arc<str>>,
     decision: Decision,
 }
 
@@ -312,9 +316,16 @@ impl Controller {
             decision.desired_replicas = st.desired_replicas;
             decision.current_replicas = st.current_replicas;
         }
+        let metric_names = hpa
+            .spec
+            .metrics
+            .iter()
+            .map(|m| Arc::from(m.name()))
+            .collect();
         Ok(Self {
             hpa,
             settings,
+            metric_names,
             history: History::default(),
             scale_up,
             scale_down,
@@ -444,7 +455,7 @@ impl Controller {
         d.proposed_replicas = None;
         d.stabilized_replicas = None;
         d.limited_by = None;
-        d.rescale_reason = Cow::Borrowed("");
+        d.rescale_reason.clear();
         d.error = None;
         self.condition(
             ConditionType::AbleToScale,
@@ -490,14 +501,16 @@ impl Controller {
             );
         } else if current > max {
             desired = max;
-            self.decision.rescale_reason =
-                Cow::Borrowed("Current number of replicas above Spec.MaxReplicas");
+            self.decision
+                .rescale_reason
+                .push_str("Current number of replicas above Spec.MaxReplicas");
         } else if current < min && !(master && current == 0) {
             // (newest master evaluates metrics for an HPA that scaled itself to zero, even
             // when minReplicas was raised since)
             desired = min;
-            self.decision.rescale_reason =
-                Cow::Borrowed("Current number of replicas below Spec.MinReplicas");
+            self.decision
+                .rescale_reason
+                .push_str("Current number of replicas below Spec.MinReplicas");
         } else {
             let Ok(combined) = self.compute_metrics(now, obs) else {
                 // the status keeps the previous desiredReplicas; nothing scales
@@ -509,11 +522,13 @@ impl Controller {
                 let name = self
                     .decision
                     .chosen_metric
-                    .and_then(|i| self.hpa.spec.metrics.get(i))
-                    .map_or("metric", MetricSpec::name);
-                self.decision.rescale_reason = Cow::Owned(format!("{name} above target"));
+                    .and_then(|i| self.metric_names.get(i))
+                    .map_or("metric", |n| n);
+                let _ = write!(self.decision.rescale_reason, "{name} above target");
             } else if desired < current {
-                self.decision.rescale_reason = Cow::Borrowed("All metrics below target");
+                self.decision
+                    .rescale_reason
+                    .push_str("All metrics below target");
             }
             desired = self.normalize(now, current, desired, min, max);
             if master && current == 0 && scaled_to_zero && min != 0 && desired < min {
@@ -710,7 +725,11 @@ impl Controller {
                 }
             }
             self.decision.metrics.push(MetricOutcome {
-                name: spec.name().to_owned(),
+                name: self
+                    .metric_names
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from("")),
                 source: spec.type_,
                 result,
             });
