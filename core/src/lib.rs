@@ -6,13 +6,19 @@
 #![deny(missing_docs)]
 #![cfg_attr(
     not(test),
-    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+    warn(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
 )]
 
 pub mod error;
 pub mod hpa;
 pub mod quantity;
 pub mod time;
+pub mod vpa;
 
 pub use error::{Error, Result};
 pub use quantity::{Quantity, QuantityError};
