@@ -66,6 +66,34 @@ pub trait UsageHistogram {
     fn subtract(&mut self, value: f64, weight: f64, t: Timestamp);
 }
 
+/// Histograms that answer percentiles (for the estimators).
+pub trait UsagePercentile {
+    /// The `p`-th percentile (bucket end, see [`crate::vpa::Histogram::percentile`]).
+    fn percentile(&self, p: f64) -> f64;
+}
+
+impl UsagePercentile for DecayingHistogram {
+    fn percentile(&self, p: f64) -> f64 {
+        DecayingHistogram::percentile(self, p)
+    }
+}
+
+impl UsagePercentile for super::histogram::Histogram {
+    fn percentile(&self, p: f64) -> f64 {
+        super::histogram::Histogram::percentile(self, p)
+    }
+}
+
+/// A plain histogram ignores sample times.
+impl UsageHistogram for super::histogram::Histogram {
+    fn add(&mut self, value: f64, weight: f64, _t: Timestamp) {
+        self.add_unchecked(value, weight);
+    }
+    fn subtract(&mut self, value: f64, weight: f64, _t: Timestamp) {
+        self.subtract_unchecked(value, weight);
+    }
+}
+
 impl UsageHistogram for DecayingHistogram {
     #[inline]
     fn add(&mut self, value: f64, weight: f64, t: Timestamp) {

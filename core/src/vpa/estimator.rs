@@ -1,7 +1,7 @@
 //! The estimator chain (`recommender/logic/estimator.go`, `recommender.go`): percentile,
 //! safety margin, confidence multiplier, minimum, controlled-resources filter.
 
-use super::container_state::{AggregateContainerState, DAY_MS};
+use super::container_state::{AggregateContainerState, DAY_MS, UsagePercentile};
 use super::gomath::{duration_minutes, go_pow, ms_to_ns};
 use super::resources::{
     Resources, cpu_amount_from_cores, memory_amount_from_bytes, scale_resource,
@@ -65,7 +65,11 @@ pub struct Estimate {
 }
 
 /// Percentile estimator: CPU millicores and memory bytes, truncated.
-pub fn percentile_estimate(s: &AggregateContainerState, cpu_p: f64, mem_p: f64) -> Resources {
+pub fn percentile_estimate<H: UsagePercentile>(
+    s: &AggregateContainerState<H>,
+    cpu_p: f64,
+    mem_p: f64,
+) -> Resources {
     Resources::new(
         cpu_amount_from_cores(s.cpu.percentile(cpu_p)),
         memory_amount_from_bytes(s.memory.percentile(mem_p)),
