@@ -205,11 +205,11 @@ fn process(
     }
     if requests_only {
         for (r, limit) in cur.limits.iter() {
-            if let Some(v) = list.get(r) {
-                if v.milli_value() > limit.milli_value() {
-                    list.set(r, Some(limit));
-                    notes.push(format!("{} capped to container limit", r.as_str()));
-                }
+            if let Some(v) = list.get(r)
+                && v.milli_value() > limit.milli_value()
+            {
+                list.set(r, Some(limit));
+                notes.push(format!("{} capped to container limit", r.as_str()));
             }
         }
     }

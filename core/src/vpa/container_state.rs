@@ -74,13 +74,13 @@ pub trait UsagePercentile {
 
 impl UsagePercentile for DecayingHistogram {
     fn percentile(&self, p: f64) -> f64 {
-        DecayingHistogram::percentile(self, p)
+        Self::percentile(self, p)
     }
 }
 
 impl UsagePercentile for super::histogram::Histogram {
     fn percentile(&self, p: f64) -> f64 {
-        super::histogram::Histogram::percentile(self, p)
+        Self::percentile(self, p)
     }
 }
 
@@ -355,13 +355,13 @@ impl ContainerState {
                 value: millicores as f64,
             });
         }
-        if let Some(last) = self.last_cpu_sample_start {
-            if t <= last {
-                return Err(VpaError::OutOfOrder {
-                    at: t.0,
-                    last: last.0,
-                });
-            }
+        if let Some(last) = self.last_cpu_sample_start
+            && t <= last
+        {
+            return Err(VpaError::OutOfOrder {
+                at: t.0,
+                last: last.0,
+            });
         }
         agg.add_cpu(millicores, t);
         self.last_cpu_sample_start = Some(t);
@@ -392,13 +392,13 @@ impl ContainerState {
                 value: bytes as f64,
             });
         }
-        if let (false, Some(last)) = (is_oom, self.last_memory_sample_start) {
-            if t < last {
-                return Err(VpaError::OutOfOrder {
-                    at: t.0,
-                    last: last.0,
-                });
-            }
+        if let (false, Some(last)) = (is_oom, self.last_memory_sample_start)
+            && t < last
+        {
+            return Err(VpaError::OutOfOrder {
+                at: t.0,
+                last: last.0,
+            });
         }
         let interval = agg.memory_aggregation_interval_ms;
         if interval <= 0 {
@@ -464,10 +464,10 @@ impl ContainerState {
                 value: requested_memory as f64,
             });
         }
-        if let Some(last) = self.last_memory_sample_start {
-            if t.0 < last.0.saturating_sub(agg.memory_aggregation_interval_ms) {
-                return Err(VpaError::StaleOom { at: t.0 });
-            }
+        if let Some(last) = self.last_memory_sample_start
+            && t.0 < last.0.saturating_sub(agg.memory_aggregation_interval_ms)
+        {
+            return Err(VpaError::StaleOom { at: t.0 });
         }
         let used = requested_memory.max(self.memory_peak);
         let bump = super::resources::memory_amount_from_bytes(agg.oom_min_bump_up_bytes);

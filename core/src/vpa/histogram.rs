@@ -50,13 +50,13 @@ impl HistogramOptions {
     /// assert_eq!(o.find_bucket(1.3), 4);
     /// ```
     pub fn linear(max_value: f64, bucket_size: f64, epsilon: f64) -> Result<Self> {
-        if !(max_value > 0.0 && bucket_size > 0.0 && epsilon > 0.0) || !max_value.is_finite() {
+        if !(max_value > 0.0 && bucket_size > 0.0 && epsilon > 0.0 && max_value.is_finite()) {
             return Err(VpaError::InvalidOptions(
                 "max value, bucket size and epsilon must be > 0",
             ));
         }
         let n = (max_value / bucket_size).ceil() + 1.0;
-        if !(n <= MAX_BUCKETS) {
+        if n.is_nan() || n > MAX_BUCKETS {
             return Err(VpaError::InvalidOptions("too many buckets"));
         }
         Ok(Self::Linear {
@@ -74,9 +74,12 @@ impl HistogramOptions {
     /// assert_eq!(o.bucket_start(5), 527.5);
     /// ```
     pub fn exponential(max_value: f64, first: f64, ratio: f64, epsilon: f64) -> Result<Self> {
-        if !(max_value > 0.0 && first > 0.0 && ratio > 1.0 && epsilon > 0.0)
-            || !max_value.is_finite()
-            || !ratio.is_finite()
+        if !(max_value > 0.0
+            && first > 0.0
+            && ratio > 1.0
+            && epsilon > 0.0
+            && max_value.is_finite()
+            && ratio.is_finite())
         {
             return Err(VpaError::InvalidOptions(
                 "need max value > 0, first bucket > 0, ratio > 1, epsilon > 0",
@@ -84,7 +87,7 @@ impl HistogramOptions {
         }
         let ln_ratio = ratio.ln();
         let n = ((max_value * (ratio - 1.0) / first + 1.0).ln() / ln_ratio).ceil() + 1.0;
-        if !(n <= MAX_BUCKETS) {
+        if n.is_nan() || n > MAX_BUCKETS {
             return Err(VpaError::InvalidOptions("too many buckets"));
         }
         Ok(Self::Exponential {
@@ -424,7 +427,7 @@ impl Histogram {
     /// `LoadFromCheckpoint`: adds the checkpoint's weights (rescaled to its total) to this
     /// histogram. Nothing is changed when an error is returned.
     pub fn load_checkpoint(&mut self, cp: &HistogramCheckpoint) -> Result<()> {
-        if !(cp.total_weight >= 0.0) || !cp.total_weight.is_finite() {
+        if cp.total_weight.is_nan() || cp.total_weight < 0.0 || cp.total_weight.is_infinite() {
             return Err(VpaError::Checkpoint(format!(
                 "invalid total weight {}",
                 cp.total_weight

@@ -165,12 +165,11 @@ pub fn should_update(
     cfg: &UpdaterConfig,
     now: Timestamp,
 ) -> bool {
-    if mode == UpdateMode::InPlace {
-        if let Some(last) = c.last_infeasible_attempt {
-            if !has_lower_resource(Some(last), c.processed_recommendation) {
-                return false;
-            }
-        }
+    if mode == UpdateMode::InPlace
+        && let Some(last) = c.last_infeasible_attempt
+        && !has_lower_resource(Some(last), c.processed_recommendation)
+    {
+        return false;
     }
     let observed = c.pod.observed_containers();
     let quick_oom = c.pod.container_statuses.iter().any(|cs| {

@@ -39,7 +39,7 @@ use crate::util::{check, check_f64, f64_of, i64_of, str_of};
 type R<T> = Result<T, String>;
 
 /// Runs one vector of this family, or `None` if `kind` is not one of its kinds.
-pub fn run(kind: &str, input: &Value, expect: &Value) -> Option<Outcome> {
+pub(crate) fn run(kind: &str, input: &Value, expect: &Value) -> Option<Outcome> {
     let f: fn(&Value, &Value) -> Outcome = match kind {
         "histogram_options" => histogram_options,
         "histogram" => |i, e| histogram(i, e, false),
@@ -794,11 +794,15 @@ fn status_of(v: &Value) -> R<CheckpointStatus> {
 fn aggregate_state(input: &Value, expect: &Value) -> Outcome {
     match str_of(input, "op")? {
         "is_expired" => {
-            let mut cfg = AggregationConfig::default();
-            cfg.memory_aggregation_interval_ms =
-                i64_of(input, "memory_aggregation_interval_s")? * 1000;
-            cfg.memory_aggregation_interval_count =
-                i64_of(input, "memory_aggregation_interval_count")?;
+            let cfg = AggregationConfig {
+                memory_aggregation_interval_ms: i64_of(input, "memory_aggregation_interval_s")?
+                    * 1000,
+                memory_aggregation_interval_count: i64_of(
+                    input,
+                    "memory_aggregation_interval_count",
+                )?,
+                ..AggregationConfig::default()
+            };
             let nows: Vec<Timestamp> = input["now"]
                 .as_array()
                 .into_iter()
@@ -1407,25 +1411,25 @@ fn admission_resources(input: &Value, expect: &Value) -> Outcome {
     };
     let mut ann = BTreeMap::new();
     let mut res = ContainerResources::default();
-    if mode.applies_at_admission() {
-        if let Some(c) = cap_recommendation(
+    if mode.applies_at_admission()
+        && let Some(c) = cap_recommendation(
             rec.as_ref(),
             pol.as_ref(),
             &p,
             lr_item(input.get("capping_container_limit_range")).as_ref(),
             lr_item(input.get("capping_pod_limit_range")).as_ref(),
-        ) {
-            ann = c.annotations.clone();
-            let out = containers_resources(
-                &p,
-                pol.as_ref(),
-                &c.recommendation,
-                lr_item(input.get("container_limit_range")).as_ref(),
-                false,
-                &mut ann,
-            );
-            res = out.first().copied().unwrap_or_default();
-        }
+        )
+    {
+        ann = c.annotations.clone();
+        let out = containers_resources(
+            &p,
+            pol.as_ref(),
+            &c.recommendation,
+            lr_item(input.get("container_limit_range")).as_ref(),
+            false,
+            &mut ann,
+        );
+        res = out.first().copied().unwrap_or_default();
     }
     check(
         "requests",
