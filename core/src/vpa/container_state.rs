@@ -560,3 +560,90 @@ mod tests {
         assert_eq!(b, before);
     }
 }
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    /// Deterministic memory accounting: a week of one-minute samples with realistic spread
+    /// (CPU 0.2–0.6 cores, memory 400–600 MB) must keep 100,000 containers under 200 MiB.
+    #[test]
+    fn hundred_thousand_containers_fit_in_200_mib() {
+        let cfg = AggregationConfig::default();
+        let start = 1_700_006_400;
+        let mut a = AggregateContainerState::new(&cfg, Timestamp::from_secs(start)).unwrap();
+        let mut c = ContainerState::new();
+        for i in 0..10_080 {
+            let t = Timestamp::from_secs(start + i * 60);
+            c.add_cpu_sample(&mut a, t, 200 + (i * 37) % 400).unwrap();
+            c.add_memory_sample(&mut a, t, 400_000_000 + (i * 7919) % 200_000_000)
+                .unwrap();
+        }
+        let per_container =
+            size_of::<AggregateContainerState>() + size_of::<ContainerState>() + a.heap_size();
+        assert!(
+            per_container <= 2 * 1024,
+            "{per_container} bytes per container"
+        );
+        assert!(per_container * 100_000 <= 200 * 1024 * 1024);
+        // Upstream keeps two dense 176-bucket float64 arrays: 2816 bytes of weights alone.
+        assert!(a.heap_size() < 2 * 176 * 8);
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::vpa::estimator::{EstimatorConfig, estimate_container};
+
+    proptest! {
+        #[test]
+        fn bounds_are_ordered(samples in prop::collection::vec((0u32..4000, 0u32..2_000_000_000), 1..200)) {
+            let cfg = AggregationConfig::default();
+            let mut a = AggregateContainerState::new(&cfg, Timestamp::from_secs(1_700_000_000)).unwrap();
+            let mut c = ContainerState::new();
+            for (i, (cpu, mem)) in samples.iter().enumerate() {
+                let t = Timestamp::from_secs(1_700_000_000 + i as i64 * 60);
+                c.add_cpu_sample(&mut a, t, i64::from(*cpu)).unwrap();
+                c.add_memory_sample(&mut a, t, i64::from(*mem)).unwrap();
+            }
+            let e = estimate_container(&a, &EstimatorConfig::default(), 1);
+            prop_assert!(e.lower_bound.cpu <= e.target.cpu && e.target.cpu <= e.upper_bound.cpu);
+            prop_assert!(e.lower_bound.memory <= e.target.memory && e.target.memory <= e.upper_bound.memory);
+        }
+
+        #[test]
+        fn rejected_samples_change_nothing(t in -1_000i64..1_000, usage in -5i64..5) {
+            let cfg = AggregationConfig::default();
+            let mut a = AggregateContainerState::new(&cfg, Timestamp(0)).unwrap();
+            let mut c = ContainerState::new();
+            c.add_cpu_sample(&mut a, Timestamp::from_secs(500), 100).unwrap();
+            c.add_memory_sample(&mut a, Timestamp::from_secs(500), 100).unwrap();
+            let (a0, c0) = (a.clone(), c);
+            if c.add_cpu_sample(&mut a, Timestamp::from_secs(t), usage).is_err() {
+                prop_assert_eq!(&a, &a0);
+                prop_assert_eq!(c, c0);
+            }
+            let (a1, c1) = (a.clone(), c);
+            if c.add_memory_sample(&mut a, Timestamp::from_secs(t), usage).is_err() {
+                prop_assert_eq!(&a, &a1);
+                prop_assert_eq!(c, c1);
+            }
+        }
+
+        #[test]
+        fn checkpoint_save_load_save_is_stable(ws in prop::collection::vec((0u32..175, 1u32..100_000), 1..40)) {
+            let o = HistogramOptions::default_cpu();
+            let mut h = crate::vpa::Histogram::new(o);
+            for (b, w) in &ws {
+                h.add_sample(o.bucket_start(*b), f64::from(*w) * 1e-3).unwrap();
+            }
+            let cp = h.save_checkpoint();
+            let mut g = crate::vpa::Histogram::new(o);
+            g.load_checkpoint(&cp).unwrap();
+            prop_assert_eq!(g.save_checkpoint(), cp);
+        }
+    }
+}
