@@ -23,6 +23,9 @@ pub enum Error {
     /// The HPA rejected its input.
     #[error(transparent)]
     Hpa(#[from] crate::hpa::HpaError),
+    /// The VPA rejected its input.
+    #[error(transparent)]
+    Vpa(#[from] crate::vpa::VpaError),
 }
 
 impl Error {

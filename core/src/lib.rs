@@ -20,6 +20,7 @@ pub mod hpa;
 pub mod manifest;
 pub mod quantity;
 pub mod time;
+pub mod vpa;
 
 pub use error::{Error, Result};
 pub use quantity::{Quantity, QuantityError};
