@@ -23,6 +23,9 @@ pub enum Error {
     /// The HPA rejected its input.
     #[error(transparent)]
     Hpa(#[from] crate::hpa::HpaError),
+    /// The Prometheus math rejected its input.
+    #[error(transparent)]
+    Prom(#[from] crate::prom::PromError),
 }
 
 impl Error {
