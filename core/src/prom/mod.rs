@@ -21,7 +21,9 @@
 //! let samples: Vec<_> = (0..=8).map(|i| (Timestamp::from_secs(15 * i), 30.0 * i as f64)).collect();
 //! // rate(http_requests_total[2m]) evaluated at t = 120 s.
 //! let w = RangeWindow::new(Timestamp::from_secs(120), 120_000)?;
-//! assert_eq!(rate(&samples, &w)?, Some(2.0));
+//! // 8 samples in (0 s, 120 s], Δ = 210 over 105 s, extrapolated 15 s back to the window start.
+//! let r = rate(&samples, &w)?.unwrap();
+//! assert!((r - 2.0).abs() < 1e-12);
 //! # Ok::<(), tidescale::prom::PromError>(())
 //! ```
 
