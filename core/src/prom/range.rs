@@ -153,10 +153,17 @@ impl RangeWindow {
     }
 
     /// Selection by binary search; `samples` must already be strictly increasing.
-    pub(crate) fn select_sorted<'a>(&self, samples: &'a [Sample]) -> &'a [Sample] {
+    fn select_sorted<'a>(&self, samples: &'a [Sample]) -> &'a [Sample] {
+        let (lo, hi) = self.bounds(samples);
+        samples.get(lo..hi).unwrap_or(&[])
+    }
+
+    /// `[lo, hi)` of the samples inside the window, by binary search (meaningful only on
+    /// strictly increasing timestamps, which the caller checks).
+    pub(crate) fn bounds(&self, samples: &[Sample]) -> (usize, usize) {
         let lo = samples.partition_point(|s| !self.after_start(s.0.0));
         let hi = samples.partition_point(|s| s.0.0 <= self.end);
-        samples.get(lo..hi).unwrap_or(&[])
+        (lo, hi.max(lo))
     }
 }
 
@@ -167,20 +174,29 @@ pub(crate) fn go_duration_secs(ms: i64) -> f64 {
     secs as f64 + nanos as f64 / 1e9
 }
 
+/// Whether timestamps strictly increase (branch-free scan).
+pub(crate) fn is_increasing(samples: &[Sample]) -> bool {
+    let next = samples.get(1..).unwrap_or(&[]);
+    !samples
+        .iter()
+        .zip(next)
+        .fold(false, |bad, (a, b)| bad | (b.0 <= a.0))
+}
+
 /// Errors unless timestamps strictly increase.
 pub(crate) fn check_increasing(samples: &[Sample]) -> Result<(), PromError> {
-    for (index, pair) in samples.windows(2).enumerate() {
-        if let [(a, _), (b, _)] = pair
-            && b <= a
-        {
-            return Err(PromError::NonMonotonicTimestamps {
-                index: index + 1,
-                previous: a.0,
-                at: b.0,
-            });
-        }
+    if is_increasing(samples) {
+        return Ok(());
     }
-    Ok(())
+    let next = samples.get(1..).unwrap_or(&[]);
+    match samples.iter().zip(next).position(|(a, b)| b.0 <= a.0) {
+        Some(i) => Err(PromError::NonMonotonicTimestamps {
+            index: i + 1,
+            previous: samples.get(i).map_or(0, |s| s.0.0),
+            at: samples.get(i + 1).map_or(0, |s| s.0.0),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Converts `(seconds, value)` pairs (as PromQL test files and JSON APIs write them) into

@@ -11,7 +11,7 @@
 //! - `rate` divides by the full range in seconds, not the sampled span;
 //! - NaN propagates; there is no rounding.
 
-use super::range::RangeWindow;
+use super::range::{RangeWindow, check_increasing, is_increasing};
 use super::{PromError, Sample};
 
 /// The pieces of a window `extrapolatedRate` needs, so the streaming form can supply them
@@ -26,26 +26,13 @@ pub(crate) struct WindowSummary {
     pub result: f64,
 }
 
-/// Sum of `prev` over counter resets, added onto `start` in sample order (functions.go).
-pub(crate) fn add_resets(start: f64, window: &[Sample]) -> f64 {
-    let mut result = start;
-    let mut prev = match window.first() {
-        Some(s) => s.1,
-        None => return result,
-    };
-    for &(_, cur) in window.iter().skip(1) {
-        if cur < prev {
-            result += prev;
-        }
-        prev = cur;
-    }
-    result
-}
-
-/// Prometheus `extrapolatedRate` once first/last/count/Δ are known.
+/// Prometheus `extrapolatedRate` once first/last/count/Δ are known. `range_secs` is
+/// `w.range_secs()`, passed in so the streaming form can compute it once.
+#[inline]
 pub(crate) fn extrapolate(
     s: &WindowSummary,
     w: &RangeWindow,
+    range_secs: f64,
     is_counter: bool,
     is_rate: bool,
 ) -> f64 {
@@ -76,7 +63,7 @@ pub(crate) fn extrapolate(
     }
     let mut factor = (sampled + to_start + to_end) / sampled;
     if is_rate {
-        factor /= w.range_secs();
+        factor /= range_secs;
     }
     result *= factor;
     result
@@ -88,26 +75,48 @@ fn extrapolated(
     is_counter: bool,
     is_rate: bool,
 ) -> Result<Option<f64>, PromError> {
-    let sel = w.select(samples)?;
+    // One pass: the order check of the window's pairs is fused with the reset scan; the
+    // samples outside the window (and the two boundary pairs) are checked separately.
+    let (lo, hi) = w.bounds(samples);
+    let sel = samples.get(lo..hi).unwrap_or(&[]);
+    let before = samples
+        .get(..lo.saturating_add(1).min(samples.len()))
+        .unwrap_or(&[]);
+    let after = samples.get(hi.saturating_sub(1)..).unwrap_or(&[]);
     let (Some(&first), Some(&last)) = (sel.first(), sel.last()) else {
+        check_increasing(samples)?;
         return Ok(None);
     };
+    let mut result = last.1 - first.1;
+    let mut ordered = true;
+    let mut prev = first;
+    for &cur in sel.iter().skip(1) {
+        ordered &= cur.0 > prev.0;
+        // Counter reset: add the value before the drop, in sample order (functions.go).
+        if is_counter && cur.1 < prev.1 {
+            result += prev.1;
+        }
+        prev = cur;
+    }
+    if !(ordered && is_increasing(before) && is_increasing(after)) {
+        check_increasing(samples)?;
+    }
     if sel.len() < 2 {
         return Ok(None);
     }
-    let delta = last.1 - first.1;
-    let result = if is_counter {
-        add_resets(delta, sel)
-    } else {
-        delta
-    };
     let summary = WindowSummary {
         first,
         last,
         count: sel.len(),
         result,
     };
-    Ok(Some(extrapolate(&summary, w, is_counter, is_rate)))
+    Ok(Some(extrapolate(
+        &summary,
+        w,
+        w.range_secs(),
+        is_counter,
+        is_rate,
+    )))
 }
 
 /// `rate(m[range])`: per-second increase of a counter, extrapolated to the window edges.
@@ -286,5 +295,17 @@ mod tests {
             rate(&s, &win(60, 60)),
             Err(PromError::NonMonotonicTimestamps { index: 1, .. })
         ));
+        // Disorder outside the window is still reported, for every function.
+        let s = series(10, &[1.0, 2.0, 3.0, 4.0]);
+        let mut bad = s.clone();
+        bad.push((Timestamp::from_secs(5), 9.0));
+        let w = win(20, 15);
+        assert_eq!(increase(&s, &w).unwrap(), Some(1.5));
+        for f in [rate, increase, delta, irate, idelta] {
+            assert!(matches!(
+                f(&bad, &w),
+                Err(PromError::NonMonotonicTimestamps { index: 4, .. })
+            ));
+        }
     }
 }

@@ -21,6 +21,18 @@ use crate::Timestamp;
 /// 2^53: integers up to this magnitude are exact in an f64.
 const EXACT_LIMIT: i128 = 1 << 53;
 
+/// `v` as an exact integer if it is one with |v| ≤ 2^53 (−0.0 excluded, so that no partial
+/// sum can be a negative zero).
+#[inline]
+fn exact_int(v: f64) -> Option<i128> {
+    if v.abs() <= EXACT_LIMIT as f64 && !(v == 0.0 && v.is_sign_negative()) {
+        let i = v as i64; // saturating cast, exact for |v| ≤ 2^53
+        (i as f64 == v).then_some(i128::from(i))
+    } else {
+        None
+    }
+}
+
 /// A counter reset between samples `index − 1` and `index` (global indices).
 #[derive(Debug, Clone, Copy)]
 struct Reset {
@@ -53,6 +65,8 @@ struct Reset {
 pub struct CounterWindow {
     capacity: usize,
     range_ms: i64,
+    /// `range_ms` in seconds as Go computes it, cached.
+    range_secs: f64,
     mode: WindowMode,
     buf: VecDeque<Sample>,
     /// Global index of `buf[0]`.
@@ -82,6 +96,7 @@ impl CounterWindow {
         Ok(Self {
             capacity,
             range_ms,
+            range_secs: RangeWindow::saturating(Timestamp(0), range_ms, mode).range_secs(),
             mode,
             buf: VecDeque::with_capacity(capacity),
             base: 0,
@@ -131,7 +146,8 @@ impl CounterWindow {
 
     /// Drops every sample and all running state.
     pub fn clear(&mut self) {
-        let (capacity, range_ms, mode) = (self.capacity, self.range_ms, self.mode);
+        let (capacity, range_ms, range_secs, mode) =
+            (self.capacity, self.range_ms, self.range_secs, self.mode);
         self.buf.clear();
         self.resets.clear();
         *self = Self {
@@ -139,6 +155,7 @@ impl CounterWindow {
             resets: std::mem::take(&mut self.resets),
             capacity,
             range_ms,
+            range_secs,
             mode,
             base: 0,
             cursor: 0,
@@ -190,8 +207,7 @@ impl CounterWindow {
     }
 
     fn add_reset(&mut self, index: u64, prev: f64) {
-        let exact = (prev.is_finite() && prev.fract() == 0.0 && prev.abs() <= EXACT_LIMIT as f64)
-            .then_some(prev as i128);
+        let exact = exact_int(prev);
         match exact {
             Some(p) => {
                 self.exact_sum += p;
@@ -276,17 +292,12 @@ impl CounterWindow {
         let (first, last) = (self.sample(a)?, self.sample(b)?);
         let delta = last.1 - first.1;
         let newest = self.base + self.buf.len() as u64 - 1;
-        let exact_ends = [first.1, last.1]
-            .iter()
-            .map(|v| {
-                (v.is_finite() && v.fract() == 0.0 && v.abs() <= EXACT_LIMIT as f64)
-                    .then_some((*v as i128).abs())
-            })
-            .sum::<Option<i128>>();
-        let result = match exact_ends {
+        let result = match (exact_int(first.1), exact_int(last.1)) {
             // Every partial sum is an integer ≤ 2^53, so any order gives Prometheus' bits.
-            Some(ends)
-                if b == newest && self.inexact == 0 && ends + self.exact_abs <= EXACT_LIMIT =>
+            (Some(f), Some(l))
+                if b == newest
+                    && self.inexact == 0
+                    && f.abs() + l.abs() + self.exact_abs <= EXACT_LIMIT =>
             {
                 delta + self.exact_sum as f64
             }
@@ -304,7 +315,7 @@ impl CounterWindow {
             count: usize::try_from(b - a + 1).unwrap_or(usize::MAX),
             result,
         };
-        Some(extrapolate(&summary, &w, true, is_rate))
+        Some(extrapolate(&summary, &w, self.range_secs, true, is_rate))
     }
 
     /// `rate(counter[range])` at `now`; `None` with fewer than two samples in the window.
