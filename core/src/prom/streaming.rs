@@ -299,7 +299,8 @@ impl CounterWindow {
                     && self.inexact == 0
                     && f.abs() + l.abs() + self.exact_abs <= EXACT_LIMIT =>
             {
-                delta + self.exact_sum as f64
+                // |exact_sum| ≤ 2^53 here, so the i64 route is exact (and avoids soft i128 → f64).
+                delta + i64::try_from(self.exact_sum).unwrap_or(i64::MAX) as f64
             }
             _ => {
                 let mut r = delta;
