@@ -26,6 +26,9 @@ pub enum Error {
     /// The VPA rejected its input.
     #[error(transparent)]
     Vpa(#[from] crate::vpa::VpaError),
+    /// The Prometheus math rejected its input.
+    #[error(transparent)]
+    Prom(#[from] crate::prom::PromError),
 }
 
 impl Error {

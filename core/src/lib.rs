@@ -18,6 +18,7 @@ pub mod error;
 pub mod hpa;
 #[cfg(feature = "parse")]
 pub mod manifest;
+pub mod prom;
 pub mod quantity;
 pub mod time;
 pub mod vpa;
