@@ -23,6 +23,9 @@ pub enum Error {
     /// The HPA rejected its input.
     #[error(transparent)]
     Hpa(#[from] crate::hpa::HpaError),
+    /// KEDA (ScaledObject, ScaledJob, scalers) rejected its input.
+    #[error(transparent)]
+    Keda(#[from] crate::keda::KedaError),
 }
 
 impl Error {

@@ -6,11 +6,17 @@
 #![deny(missing_docs)]
 #![cfg_attr(
     not(test),
-    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+    warn(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
 )]
 
 pub mod error;
 pub mod hpa;
+pub mod keda;
 pub mod quantity;
 pub mod time;
 

@@ -194,9 +194,7 @@ impl FromStr for Quantity {
         } else if let Some(&(_, e)) = DECIMAL.iter().find(|(n, _)| *n == suffix) {
             (QuantityFormat::DecimalSi, e, 0)
         } else if let Some(exp) = suffix.strip_prefix(['e', 'E']) {
-            let e: i32 = exp
-                .parse()
-                .map_err(|_| err(input, "malformed exponent"))?;
+            let e: i32 = exp.parse().map_err(|_| err(input, "malformed exponent"))?;
             if !(-40..=40).contains(&e) {
                 return Err(err(input, "exponent out of range"));
             }
@@ -348,7 +346,16 @@ mod tests {
     #[test]
     fn rejects() {
         for s in [
-            "", "m", "1.2.3", "1x", "1 Gi", "abc", "1e", "1e999", "9E", "99999999999999999999",
+            "",
+            "m",
+            "1.2.3",
+            "1x",
+            "1 Gi",
+            "abc",
+            "1e",
+            "1e999",
+            "9E",
+            "99999999999999999999",
         ] {
             assert!(s.parse::<Quantity>().is_err(), "{s}");
         }

@@ -24,7 +24,11 @@ pub fn str_of<'a>(v: &'a Value, k: &str) -> Result<&'a str, String> {
 }
 
 /// Compares two values, returning a difference message naming `what`.
-pub fn check<T: PartialEq + std::fmt::Debug>(what: &str, expected: T, actual: T) -> Result<(), String> {
+pub fn check<T: PartialEq + std::fmt::Debug>(
+    what: &str,
+    expected: T,
+    actual: T,
+) -> Result<(), String> {
     if expected == actual {
         Ok(())
     } else {
@@ -40,6 +44,8 @@ pub fn check_f64(what: &str, expected: f64, actual: f64, tol: f64) -> Result<(),
     if ok {
         Ok(())
     } else {
-        Err(format!("{what}: expected {expected}, got {actual} (tolerance {tol})"))
+        Err(format!(
+            "{what}: expected {expected}, got {actual} (tolerance {tol})"
+        ))
     }
 }
