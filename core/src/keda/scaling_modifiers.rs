@@ -455,6 +455,33 @@ pub fn composite_milli(
     }
 }
 
+/// The value a trigger contributes to the formula: `AsApproximateFloat64` of its metric, or
+/// nil when `fallback.behavior` is `scalingModifiers` and the trigger's failures are strictly
+/// above the threshold (the health status itself is not consulted).
+///
+/// ```
+/// use tidescale::keda::{Fallback, FallbackBehavior, HealthStatus, HealthState};
+/// use tidescale::keda::scaling_modifiers::formula_input;
+/// let fb = Fallback { failure_threshold: 3, replicas: 5, behavior: FallbackBehavior::ScalingModifiers };
+/// let h = |n| HealthStatus { number_of_failures: n, status: HealthState::Failing };
+/// assert_eq!(formula_input(700, Some(&fb), Some(&h(3))), Some(0.7000000000000001));
+/// assert_eq!(formula_input(700, Some(&fb), Some(&h(4))), None);
+/// ```
+pub fn formula_input(
+    metric_milli: i64,
+    fallback: Option<&super::Fallback>,
+    health: Option<&super::HealthStatus>,
+) -> Option<f64> {
+    let past = match (fallback, health) {
+        (Some(f), Some(h)) => {
+            f.behavior == super::FallbackBehavior::ScalingModifiers
+                && h.number_of_failures > f.failure_threshold
+        }
+        _ => false,
+    };
+    (!past).then(|| super::approx_f64(metric_milli))
+}
+
 fn eval(n: &Node, env: &[FormulaValue]) -> Result<FormulaValue, String> {
     use FormulaValue::{Bool, Float, Int, Nil};
     Ok(match n {
