@@ -291,7 +291,9 @@ fn parse_hex_float(s: &str) -> Option<f64> {
 /// Go's `int64(f)` on amd64: truncation toward zero; NaN and out-of-range give `i64::MIN`
 /// (the CPU's "integer indefinite" value).
 pub(crate) fn go_f64_to_i64(f: f64) -> i64 {
-    if f.is_nan() || f >= 9.223_372_036_854_775_807e18 || f < -9.223_372_036_854_775_808e18 {
+    // 2^63 is exactly representable; the valid range is [-2^63, 2^63).
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if f.is_nan() || !(-TWO_63..TWO_63).contains(&f) {
         i64::MIN
     } else {
         f as i64

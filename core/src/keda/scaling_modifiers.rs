@@ -96,12 +96,12 @@ enum Func {
 enum Node {
     Lit(FormulaValue),
     Var(usize),
-    Neg(Box<Node>),
-    Plus(Box<Node>),
-    Not(Box<Node>),
-    Bin(Op, Box<Node>, Box<Node>),
-    Cond(Box<Node>, Box<Node>, Box<Node>),
-    Call(Func, Vec<Node>),
+    Neg(Box<Self>),
+    Plus(Box<Self>),
+    Not(Box<Self>),
+    Bin(Op, Box<Self>, Box<Self>),
+    Cond(Box<Self>, Box<Self>, Box<Self>),
+    Call(Func, Vec<Self>),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -245,13 +245,13 @@ impl ScaledObjectController {
         ready_replicas: Option<i32>,
         readings: &[TriggerInput<'_>],
     ) -> Result<ScaledObjectDecision, KedaError> {
-        if let Some(prev) = self.last_step {
-            if now < prev {
-                return Err(KedaError::NonMonotonicTime {
-                    previous: prev.as_millis(),
-                    now: now.as_millis(),
-                });
-            }
+        if let Some(prev) = self.last_step
+            && now < prev
+        {
+            return Err(KedaError::NonMonotonicTime {
+                previous: prev.as_millis(),
+                now: now.as_millis(),
+            });
         }
         if readings.len() != self.triggers.len() {
             return Err(KedaError::Readings(format!(
@@ -303,13 +303,13 @@ impl ScaledObjectController {
             let out = match fo {
                 FallbackOutcome::Passed(m) => {
                     let active = reading.as_ref().is_ok_and(|r| r.is_active);
-                    if let Some(r) = raw {
-                        if !(r >= 0.0) {
-                            explanation.push(format!(
+                    if let Some(r) = raw
+                        && (r.is_nan() || r < 0.0)
+                    {
+                        explanation.push(format!(
                                 "{}: raw value {r} is sent to the HPA as 0; activation compared the raw value",
                                 t.metric_name
                             ));
-                        }
                     }
                     activity.push(TriggerActivity::Reading(active));
                     TriggerOutcome {

@@ -18,17 +18,16 @@ use tidescale::keda::scalers::{
 };
 use tidescale::keda::scaling_modifiers::{composite_milli, formula_input};
 use tidescale::keda::{
-    ExecutorInput, Fallback, FallbackBehavior, FallbackInput, FallbackOutcome, Formula,
-    HealthState, HealthStatus, JobBounds, MultipleScalersCalculation, ScalerJobMetrics,
-    ScalingStrategy, apply_fallback, approx_f64, fallback_condition, go_parse_float, request_scale,
-    scaling_decision,
+    ExecutorInput, Fallback, FallbackInput, FallbackOutcome, Formula, HealthState, HealthStatus,
+    JobBounds, MultipleScalersCalculation, ScalerJobMetrics, ScalingStrategy, apply_fallback,
+    approx_f64, fallback_condition, go_parse_float, request_scale, scaling_decision,
 };
 
 use crate::Outcome;
-use crate::util::{check, check_f64, i64_of, str_of};
+use crate::util::{check, check_f64, f64_of, i64_of, str_of};
 
 /// Runs one vector of this family, or `None` if `kind` is not one of its implemented kinds.
-pub fn run(kind: &str, input: &Value, expect: &Value) -> Option<Outcome> {
+pub(crate) fn run(kind: &str, input: &Value, expect: &Value) -> Option<Outcome> {
     Some(match kind {
         "scaledjob_strategy" => scaledjob_strategy(input, expect),
         "scaledjob_decision" => scaledjob_decision(input, expect),
@@ -334,12 +333,7 @@ fn scaling_modifiers(input: &Value, expect: &Value) -> Outcome {
         }
         return Ok(());
     }
-    let v = milli(
-        input
-            .get("metricValue")
-            .and_then(Value::as_f64)
-            .ok_or("metricValue")?,
-    );
+    let v = milli(f64_of(input, "metricValue")?);
     let health = input
         .get("health")
         .filter(|h| !h.is_null())
@@ -391,9 +385,8 @@ fn kafka_md(mut md: BTreeMap<String, String>) -> Result<KafkaMetadata, tidescale
 
 fn kafka_lag(input: &Value, expect: &Value) -> Outcome {
     if let Some(topics) = input.get("topics").and_then(Value::as_object) {
-        let md = match kafka_md(strmap(input.get("metadata"))) {
-            Ok(m) => m,
-            Err(_) => return expect_bool(expect, "error", true),
+        let Ok(md) = kafka_md(strmap(input.get("metadata"))) else {
+            return expect_bool(expect, "error", true);
         };
         let mut offsets: KafkaOffsets = BTreeMap::new();
         for (t, parts) in topics {
@@ -423,8 +416,6 @@ fn kafka_lag(input: &Value, expect: &Value) -> Outcome {
         let totals = k.totals(&offsets);
         expect_bool(expect, "error", totals.is_err())?;
         let Ok(t) = totals else { return Ok(()) };
-        let r = k.evaluate(&BTreeMap::new()).map(|_| ()); // state only; not used
-        let _ = r;
         expect_i64(expect, "totalLag", t.total_lag)?;
         expect_i64(
             expect,
@@ -504,14 +495,14 @@ fn kafka_config(input: &Value, expect: &Value) -> Outcome {
     }
     let r = KafkaMetadata::parse(&strmap(input.get("metadata")));
     expect_bool(expect, "error", r.is_err())?;
-    if let (Ok(m), Some(p)) = (&r, expect.get("parsed")) {
-        if p.get("partitionLimitation").is_some_and(Value::is_null) {
-            check(
-                "partitionLimitation",
-                true,
-                m.partition_limitation.is_empty(),
-            )?;
-        }
+    if let (Ok(m), Some(p)) = (&r, expect.get("parsed"))
+        && p.get("partitionLimitation").is_some_and(Value::is_null)
+    {
+        check(
+            "partitionLimitation",
+            true,
+            m.partition_limitation.is_empty(),
+        )?;
     }
     Ok(())
 }
@@ -586,6 +577,3 @@ fn cron_metric_name(input: &Value, expect: &Value) -> Outcome {
     let name = m.metric_name(i64_of(input, "triggerIndex")? as usize);
     check("metricName", str_of(expect, "metricName")?, name.as_str())
 }
-
-#[allow(dead_code)]
-fn unused(_: FallbackBehavior) {}

@@ -329,13 +329,13 @@ impl KafkaLag {
                     .copied();
                 let mut next = prev;
                 let (lag, lag_p) = partition_lag(md, consumer, po.latest_offset, &mut next);
-                if next != prev {
-                    if let Some(n) = next {
-                        self.previous_offsets
-                            .entry(topic.clone())
-                            .or_default()
-                            .insert(partition, n);
-                    }
+                if next != prev
+                    && let Some(n) = next
+                {
+                    self.previous_offsets
+                        .entry(topic.clone())
+                        .or_default()
+                        .insert(partition, n);
                 }
                 total = total.wrapping_add(lag);
                 persistent = persistent.wrapping_add(lag_p);

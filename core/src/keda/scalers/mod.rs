@@ -15,7 +15,7 @@ pub mod sqs;
 
 pub use cron::{CronMetadata, CronSchedule};
 pub use kafka::{KafkaLag, KafkaMetadata, KafkaOffsets, OffsetResetPolicy, PartitionOffsets};
-pub use prometheus::{PrometheusMetadata, PrometheusResponse};
+pub use prometheus::{PromData, PromSample, PromScalar, PrometheusMetadata, PrometheusResponse};
 pub use sqs::SqsMetadata;
 
 /// What one scaler returns for one poll: the metric (already in milli-units, as sent to the
