@@ -161,7 +161,13 @@ pub fn apply_fallback(
             });
         }
     };
-    let entry = health.entry(metric_name.to_owned()).or_default();
+    // get_mut first: no allocation on the hot path once the entry exists.
+    if !health.contains_key(metric_name) {
+        health.insert(metric_name.to_owned(), HealthStatus::default());
+    }
+    let Some(entry) = health.get_mut(metric_name) else {
+        return Ok(FallbackOutcome::Failed("health entry missing".to_owned()));
+    };
     let err = match reading {
         Ok(v) => {
             *entry = HealthStatus {

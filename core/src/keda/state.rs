@@ -7,10 +7,9 @@
 //! ([`super::to_hpa`]), and the reasons. The HPA itself (1..N) is stepped by the host.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use super::activation::{
-    ExecutorInput, ExecutorOutcome, ExecutorReason, TriggerActivity, is_active, request_scale,
-};
+use super::activation::{ExecutorInput, ExecutorOutcome, ExecutorReason, request_scale};
 use super::fallback::{
     FallbackBehavior, FallbackInput, FallbackOutcome, HealthStatus, apply_fallback,
     fallback_condition,
@@ -18,7 +17,7 @@ use super::fallback::{
 use super::goparse::approx_f64;
 use super::scaled_object::ScaledObject;
 use super::scalers::{KafkaLag, KafkaOffsets, PrometheusResponse, ScalerReading};
-use super::scaling_modifiers::{Formula, FormulaValue, composite_milli};
+use super::scaling_modifiers::{Formula, FormulaValue, composite_milli, formula_input};
 use super::triggers::{COMPOSITE_METRIC, TriggerConfig, TriggerKind, modifiers_of, parse_triggers};
 use super::{KedaError, triggers::validate_replicas};
 use crate::Timestamp;
@@ -51,8 +50,10 @@ pub enum TriggerInput<'a> {
 /// One trigger's result in a step.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TriggerOutcome {
-    /// The metric name (`s<i>-...`).
-    pub metric_name: String,
+    /// The metric name (`s<i>-...`; the resource name for cpu/memory).
+    pub metric_name: Arc<str>,
+    /// A cpu/memory trigger (the HPA reads it itself).
+    pub resource: bool,
     /// The raw scaler value (activation compares it), when the scaler answered.
     pub raw: Option<f64>,
     /// The value for the HPA in milli-units (after fallback), if any.
@@ -65,26 +66,138 @@ pub struct TriggerOutcome {
     pub error: Option<String>,
 }
 
+/// A noteworthy event of a step (rendered by [`ScaledObjectDecision::explanation`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Note {
+    /// A negative or NaN raw value: the HPA gets 0 while activation compared the raw value
+    /// (KEDA's `GenerateMetricInMili`).
+    RawSentAsZero {
+        /// Metric name.
+        trigger: Arc<str>,
+        /// The raw value.
+        raw: f64,
+    },
+    /// The trigger failed past `failureThreshold`; its fallback metric is in effect.
+    FallbackEngaged {
+        /// Metric name.
+        trigger: Arc<str>,
+        /// The fallback metric (milli).
+        metric_milli: i64,
+        /// The replica count it encodes.
+        replicas: i32,
+    },
+    /// The trigger's scaler failed (no fallback yet).
+    ScalerError {
+        /// Metric name.
+        trigger: Arc<str>,
+        /// The error.
+        error: String,
+    },
+    /// With scaling modifiers and a non-`scalingModifiers` fallback in effect: the composite
+    /// metric carries the first fallback metric, the formula is not evaluated.
+    CompositeFromFallback,
+    /// The scaling-modifiers formula failed.
+    FormulaError(String),
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::RawSentAsZero { trigger, raw } => write!(
+                f,
+                "{trigger}: raw value {raw} is sent to the HPA as 0; activation compared the raw value"
+            ),
+            Self::FallbackEngaged {
+                trigger,
+                metric_milli,
+                replicas,
+            } => write!(
+                f,
+                "{trigger}: failing past failureThreshold; fallback metric {metric_milli}m makes the HPA hold {replicas} replicas"
+            ),
+            Self::ScalerError { trigger, error } => write!(f, "{trigger}: scaler error: {error}"),
+            Self::CompositeFromFallback => f.write_str(
+                "fallback in effect: composite-metric carries the first fallback metric; formula not evaluated",
+            ),
+            Self::FormulaError(e) => write!(f, "scaling modifiers: {e}"),
+        }
+    }
+}
+
 /// What one step decided, with its explanation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScaledObjectDecision {
     /// The executor's outcome (replicas after the 0 <-> min step, conditions, reason).
     pub executor: ExecutorOutcome,
+    /// The replica count the step started from.
+    pub current_replicas: i32,
     /// Per-trigger outcomes, in `spec.triggers` order.
     pub triggers: Vec<TriggerOutcome>,
     /// External metric values for the HPA, `(name, milli)`; `composite-metric` with modifiers.
-    pub hpa_metrics: Vec<(String, i64)>,
-    /// The ScaledObject's activity (after modifiers and forced activation are considered by
-    /// the executor, see `executor.active_condition`).
+    pub hpa_metrics: Vec<(Arc<str>, i64)>,
+    /// Activity across triggers (or of the composite metric); forced activation is applied by
+    /// the executor (`executor.active_condition`).
     pub is_active: bool,
-    /// Some trigger errored without fallback.
+    /// Some trigger errored without fallback (or the formula failed).
     pub is_error: bool,
     /// The `Fallback` condition.
     pub fallback_engaged: bool,
     /// The first active trigger's metric name.
-    pub active_trigger: Option<String>,
-    /// Human-readable reasons, in order.
-    pub explanation: Vec<String>,
+    pub active_trigger: Option<Arc<str>>,
+    /// Noteworthy events, in order.
+    pub notes: Vec<Note>,
+}
+
+impl ScaledObjectDecision {
+    /// Human-readable reasons: the notes, then the executor's decision.
+    pub fn explanation(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.notes.iter().map(ToString::to_string).collect();
+        let exec = &self.executor;
+        let cur = self.current_replicas;
+        let trig = self
+            .active_trigger
+            .as_deref()
+            .unwrap_or("forced activation");
+        out.push(match exec.reason {
+            ExecutorReason::Paused => "paused: the executor does not evaluate".to_owned(),
+            ExecutorReason::ScaledUpFromZeroOrIdle => {
+                format!(
+                    "active (trigger {trig}): scaled from {cur} to {}",
+                    exec.replicas
+                )
+            }
+            ExecutorReason::ScaleOutPaused => "active, but paused-scale-out".to_owned(),
+            ExecutorReason::PartialTriggerError => {
+                "active, but a trigger errored (Ready=Unknown)".to_owned()
+            }
+            ExecutorReason::ActiveHpaHandles => {
+                format!("active (trigger {trig}): the HPA handles 1..N")
+            }
+            ExecutorReason::FallbackHoldsReplicas => {
+                "inactive with a trigger error: fallback keeps replicas above 0".to_owned()
+            }
+            ExecutorReason::TriggerErrorNoFallback => {
+                "inactive with a trigger error and no fallback (Ready=False)".to_owned()
+            }
+            ExecutorReason::ScaledDown => format!(
+                "inactive past the cooldown: scaled from {cur} to {}",
+                exec.replicas
+            ),
+            ExecutorReason::CoolingDown => format!(
+                "inactive, cooling down: {} ms left",
+                exec.cooldown_remaining_ms.unwrap_or(0)
+            ),
+            ExecutorReason::ScaleInPaused => "inactive, but paused-scale-in".to_owned(),
+            ExecutorReason::RaisedToMin => {
+                format!(
+                    "inactive below minReplicaCount: raised to {}",
+                    exec.replicas
+                )
+            }
+            ExecutorReason::Idle => "inactive: nothing to do".to_owned(),
+        });
+        out
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -126,6 +239,8 @@ pub struct ScaledObjectController {
     triggers: Vec<TriggerConfig>,
     kafka: Vec<Option<KafkaLag>>,
     modifiers: Option<Modifiers>,
+    names: Vec<Arc<str>>,
+    composite_name: Arc<str>,
     health: BTreeMap<String, HealthStatus>,
     last_active_time: Option<Timestamp>,
     creation: Timestamp,
@@ -166,8 +281,14 @@ impl ScaledObjectController {
                 _ => None,
             })
             .collect();
+        let names = triggers
+            .iter()
+            .map(|t| Arc::from(t.metric_name.as_str()))
+            .collect();
         Ok(Self {
             so,
+            names,
+            composite_name: Arc::from(COMPOSITE_METRIC),
             triggers,
             kafka,
             modifiers,
@@ -261,31 +382,36 @@ impl ScaledObjectController {
             )));
         }
         self.last_step = Some(now);
-        let mut explanation = Vec::new();
+        let mut notes = Vec::new();
         let fallback = self.so.spec.fallback;
-        let modifiers_target = self.so.spec.scaling_modifiers().map(|m| m.target.clone());
         let mut outcomes = Vec::with_capacity(self.triggers.len());
-        let mut activity = Vec::with_capacity(self.triggers.len());
         for (i, input) in readings.iter().enumerate() {
             let reading = self.read(i, input, now);
-            let Some(t) = self.triggers.get(i) else { break };
-            if t.is_resource() {
-                activity.push(TriggerActivity::Resource);
-                outcomes.push(TriggerOutcome {
-                    metric_name: t.metric_name.clone(),
-                    raw: None,
-                    metric_milli: None,
-                    active: false,
-                    fallback: false,
-                    error: None,
-                });
+            let (Some(t), Some(name)) = (self.triggers.get(i), self.names.get(i)) else {
+                break;
+            };
+            let mut out = TriggerOutcome {
+                metric_name: Arc::clone(name),
+                resource: t.is_resource(),
+                raw: None,
+                metric_milli: None,
+                active: false,
+                fallback: false,
+                error: None,
+            };
+            if out.resource {
+                outcomes.push(out);
                 continue;
             }
+            let modifiers_target = self.so.spec.scaling_modifiers().map(|m| m.target.as_str());
             let fb_input = FallbackInput {
                 fallback: fallback.as_ref(),
-                modifiers_target: modifiers_target.as_deref(),
+                modifiers_target,
                 external: true,
-                target_type: t.target.type_,
+                target_type: self
+                    .modifiers
+                    .as_ref()
+                    .map_or(t.target.type_, |m| m.target_type),
                 target_milli: self
                     .modifiers
                     .as_ref()
@@ -299,64 +425,48 @@ impl ScaledObjectController {
                 .map_err(String::as_str);
             let fo = apply_fallback(&fb_input, &mut self.health, &t.metric_name, milli)
                 .unwrap_or_else(|e| FallbackOutcome::Failed(e.to_string()));
-            let raw = reading.as_ref().ok().map(|r| r.raw);
-            let out = match fo {
+            out.raw = reading.as_ref().ok().map(|r| r.raw);
+            match fo {
                 FallbackOutcome::Passed(m) => {
-                    let active = reading.as_ref().is_ok_and(|r| r.is_active);
-                    if let Some(r) = raw
+                    out.active = reading.as_ref().is_ok_and(|r| r.is_active);
+                    out.metric_milli = Some(m);
+                    if let Some(r) = out.raw
                         && (r.is_nan() || r < 0.0)
                     {
-                        explanation.push(format!(
-                                "{}: raw value {r} is sent to the HPA as 0; activation compared the raw value",
-                                t.metric_name
-                            ));
-                    }
-                    activity.push(TriggerActivity::Reading(active));
-                    TriggerOutcome {
-                        metric_name: t.metric_name.clone(),
-                        raw,
-                        metric_milli: Some(m),
-                        active,
-                        fallback: false,
-                        error: None,
+                        notes.push(Note::RawSentAsZero {
+                            trigger: Arc::clone(name),
+                            raw: r,
+                        });
                     }
                 }
                 FallbackOutcome::FallenBack {
                     metric_milli,
                     replicas,
                 } => {
-                    explanation.push(format!(
-                        "{}: scaler failing past failureThreshold; fallback metric {metric_milli}m encodes {replicas} replicas",
-                        t.metric_name
-                    ));
-                    activity.push(TriggerActivity::FallenBack);
-                    TriggerOutcome {
-                        metric_name: t.metric_name.clone(),
-                        raw,
-                        metric_milli: Some(metric_milli),
-                        active: true,
-                        fallback: true,
-                        error: reading.err(),
-                    }
+                    notes.push(Note::FallbackEngaged {
+                        trigger: Arc::clone(name),
+                        metric_milli,
+                        replicas,
+                    });
+                    out.metric_milli = Some(metric_milli);
+                    out.active = true;
+                    out.fallback = true;
+                    out.error = reading.err();
                 }
                 FallbackOutcome::Failed(e) => {
-                    explanation.push(format!("{}: scaler error: {e}", t.metric_name));
-                    activity.push(TriggerActivity::Error);
-                    TriggerOutcome {
-                        metric_name: t.metric_name.clone(),
-                        raw,
-                        metric_milli: None,
-                        active: false,
-                        fallback: false,
-                        error: Some(e),
-                    }
+                    notes.push(Note::ScalerError {
+                        trigger: Arc::clone(name),
+                        error: e.clone(),
+                    });
+                    out.error = Some(e);
                 }
-            };
+            }
             outcomes.push(out);
         }
-        let mut is_error = activity.contains(&TriggerActivity::Error);
-        let mut active = is_active(&activity);
-        let mut hpa_metrics: Vec<(String, i64)> = Vec::with_capacity(outcomes.len());
+        let mut is_error = outcomes.iter().any(|o| o.error.is_some() && !o.fallback);
+        let all_resource = !outcomes.is_empty() && outcomes.iter().all(|o| o.resource);
+        let mut active = outcomes.iter().any(|o| o.active) || (all_resource && !is_error);
+        let mut hpa_metrics: Vec<(Arc<str>, i64)> = Vec::with_capacity(outcomes.len());
         if let Some(m) = self.modifiers.as_mut() {
             let fb_behavior = fallback.map(|f| f.behavior);
             let first_fallback = outcomes
@@ -365,38 +475,27 @@ impl ScaledObjectController {
                 .and_then(|o| o.metric_milli);
             let composite = match first_fallback {
                 Some(v) if fb_behavior != Some(FallbackBehavior::ScalingModifiers) => {
-                    explanation.push("fallback in effect: composite-metric carries the first fallback metric; formula not evaluated".to_owned());
+                    notes.push(Note::CompositeFromFallback);
                     Some((approx_f64(v), v))
                 }
                 _ => {
                     for (slot, ti) in m.env.iter_mut().zip(&m.var_trigger) {
                         let o = ti.and_then(|ti| outcomes.get(ti));
                         let t = ti.and_then(|ti| self.triggers.get(ti));
-                        let past_threshold = match (fallback, t) {
-                            (Some(f), Some(t))
-                                if f.behavior == FallbackBehavior::ScalingModifiers =>
-                            {
-                                self.health
-                                    .get(&t.metric_name)
-                                    .is_some_and(|h| h.number_of_failures > f.failure_threshold)
-                            }
-                            _ => false,
-                        };
+                        let health = t.and_then(|t| self.health.get(&t.metric_name));
                         *slot = match o {
-                            Some(o) if !past_threshold && !o.fallback => o
+                            Some(o) if !o.fallback => o
                                 .metric_milli
-                                .map_or(FormulaValue::Nil, |v| FormulaValue::Float(approx_f64(v))),
+                                .and_then(|v| formula_input(v, fallback.as_ref(), health))
+                                .map_or(FormulaValue::Nil, FormulaValue::Float),
                             _ => FormulaValue::Nil,
                         };
                     }
                     match m.formula.evaluate_env(&m.env) {
-                        Ok(r) => {
-                            let fb_replicas = fallback.map(|f| f.replicas);
-                            composite_milli(r, fb_replicas, m.target)
-                                .map(|v| (r.unwrap_or(approx_f64(v)), v))
-                        }
+                        Ok(r) => composite_milli(r, fallback.map(|f| f.replicas), m.target)
+                            .map(|v| (r.unwrap_or_else(|| approx_f64(v)), v)),
                         Err(e) => {
-                            explanation.push(e.to_string());
+                            notes.push(Note::FormulaError(e.to_string()));
                             is_error = true;
                             None
                         }
@@ -405,17 +504,16 @@ impl ScaledObjectController {
             };
             active = match composite {
                 Some((value, milli)) => {
-                    hpa_metrics.push((COMPOSITE_METRIC.to_owned(), milli));
+                    hpa_metrics.push((Arc::clone(&self.composite_name), milli));
                     !is_error && value > m.activation
                 }
                 None => false,
             };
-            let _ = m.target_type;
         } else {
             hpa_metrics.extend(
                 outcomes
                     .iter()
-                    .filter_map(|o| o.metric_milli.map(|v| (o.metric_name.clone(), v))),
+                    .filter_map(|o| o.metric_milli.map(|v| (Arc::clone(&o.metric_name), v))),
             );
         }
         let fallback_engaged = fallback.is_some_and(|f| fallback_condition(&f, &self.health));
@@ -439,52 +537,17 @@ impl ScaledObjectController {
         let active_trigger = outcomes
             .iter()
             .find(|o| o.active)
-            .map(|o| o.metric_name.clone());
-        explanation.push(match exec.reason {
-            ExecutorReason::Paused => "paused: the executor does not evaluate".to_owned(),
-            ExecutorReason::ScaledUpFromZeroOrIdle => format!(
-                "active (trigger {}): scaled from {current_replicas} to {}",
-                active_trigger.as_deref().unwrap_or("forced"),
-                exec.replicas
-            ),
-            ExecutorReason::ScaleOutPaused => "active, but paused-scale-out".to_owned(),
-            ExecutorReason::PartialTriggerError => {
-                "active, but a trigger errored (Ready=Unknown)".to_owned()
-            }
-            ExecutorReason::ActiveHpaHandles => format!(
-                "active (trigger {}): the HPA handles 1..N",
-                active_trigger.as_deref().unwrap_or("forced")
-            ),
-            ExecutorReason::FallbackHoldsReplicas => {
-                "inactive with a trigger error: fallback keeps replicas above 0".to_owned()
-            }
-            ExecutorReason::TriggerErrorNoFallback => {
-                "inactive with a trigger error and no fallback (Ready=False)".to_owned()
-            }
-            ExecutorReason::ScaledDown => format!(
-                "inactive past the cooldown: scaled from {current_replicas} to {}",
-                exec.replicas
-            ),
-            ExecutorReason::CoolingDown => format!(
-                "inactive, cooling down: {} ms left",
-                exec.cooldown_remaining_ms.unwrap_or(0)
-            ),
-            ExecutorReason::ScaleInPaused => "inactive, but paused-scale-in".to_owned(),
-            ExecutorReason::RaisedToMin => format!(
-                "inactive below minReplicaCount: raised to {}",
-                exec.replicas
-            ),
-            ExecutorReason::Idle => "inactive: nothing to do".to_owned(),
-        });
+            .map(|o| Arc::clone(&o.metric_name));
         Ok(ScaledObjectDecision {
             executor: exec,
+            current_replicas,
             triggers: outcomes,
             hpa_metrics,
             is_active: active,
             is_error,
             fallback_engaged,
             active_trigger,
-            explanation,
+            notes,
         })
     }
 }

@@ -91,7 +91,12 @@ impl SqsMetadata {
         &self,
         attributes: &BTreeMap<String, String>,
     ) -> Result<ScalerReading, KedaError> {
-        let len = queue_length(attributes, &self.counted_attributes())?;
+        let all = [VISIBLE, IN_FLIGHT, DELAYED];
+        let on = [true, self.scale_on_in_flight, self.scale_on_delayed];
+        let mut len: i64 = 0;
+        for (name, _) in all.iter().zip(on).filter(|(_, on)| *on) {
+            len = len.wrapping_add(queue_length(attributes, &[name])?);
+        }
         Ok(ScalerReading {
             raw: len as f64,
             // float64(sum) loses precision above 2^53, as upstream; negative sums report 0.
