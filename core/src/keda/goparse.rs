@@ -301,7 +301,7 @@ pub(crate) fn go_f64_to_i64(f: f64) -> i64 {
 }
 
 /// KEDA's `GenerateMetricInMili`: the value in milli-units, rounded to the nearest milli;
-/// NaN, ±Inf and negative values become 0.
+/// NaN, ±Inf and negative values become 0; values beyond the `i64` milli range saturate.
 ///
 /// ```
 /// use tidescale::keda::metric_milli;
@@ -314,7 +314,9 @@ pub fn metric_milli(value: f64) -> i64 {
     if !m.is_finite() || m < 0.0 {
         return 0;
     }
-    go_f64_to_i64(m.round())
+    // Above 2^63 milli Go's int64() conversion is platform-defined (amd64 gives MinInt64, a
+    // negative metric); tidescale saturates at i64::MAX instead.
+    m.round() as i64
 }
 
 /// `Quantity.AsApproximateFloat64()` of a milli quantity: a whole number is exact; otherwise
@@ -388,5 +390,32 @@ mod tests {
         assert_eq!(go_f64_to_i64(-2.7), -2);
         assert_eq!(go_f64_to_i64(1e19), i64::MIN);
         assert_eq!(normalize_metric_name("a/b.c:d%e(f)"), "a-b-c-d-e-f-");
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parse_int_agrees_with_decimal_text(v in any::<i64>()) {
+            prop_assert_eq!(go_parse_int(&v.to_string()), Some(v));
+            prop_assert_eq!(json_int(&v.to_string()), Some(v));
+        }
+
+        #[test]
+        fn metric_milli_is_never_negative(v in any::<f64>()) {
+            prop_assert!(metric_milli(v) >= 0);
+        }
+
+        #[test]
+        fn go_float_never_panics_and_round_trips(v in any::<f64>(), s in ".{0,24}") {
+            let _ = go_parse_float(&s);
+            if v.is_finite() {
+                prop_assert_eq!(go_parse_float(&format!("{v:e}")), Some(v));
+            }
+        }
     }
 }

@@ -352,3 +352,35 @@ mod tests {
         assert_eq!(e, 3i64.wrapping_sub(i64::MIN));
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn combined_max_value_never_exceeds_headroom(
+            min in proptest::option::of(0i64..50), max in proptest::option::of(0i64..200),
+            calc in 0usize..4,
+            scalers in proptest::collection::vec((0f64..1e4, 0f64..50.0, any::<bool>()), 0..6),
+        ) {
+            let calc = [MultipleScalersCalculation::Max, MultipleScalersCalculation::Min,
+                MultipleScalersCalculation::Avg, MultipleScalersCalculation::Sum][calc];
+            let b = JobBounds { min, max };
+            let s: Vec<ScalerJobMetrics> = scalers.into_iter()
+                .map(|(q, t, a)| ScalerJobMetrics { queue_length: q, target_average_value: t, is_active: a })
+                .collect();
+            let r = combine_scalers(calc, b, &s);
+            prop_assert!(r.max_value <= b.max_replica_count());
+            prop_assert!(r.queue_length >= 0);
+        }
+
+        #[test]
+        fn eager_never_exceeds_max_scale(ms in -100i64..100, r in 0i64..100, p in 0i64..100, m in 0i64..100) {
+            let (e, to) = ScalingStrategy::Eager.effective_max_scale(ms, r, p, m, 1);
+            prop_assert!(e <= ms);
+            prop_assert_eq!(to, m);
+        }
+    }
+}

@@ -654,3 +654,20 @@ mod tests {
         assert!(ev(&deep, &[]).is_err());
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn random_formulas_never_panic(s in "[a-c0-9+*/%()?:!<>=&|. -]{0,30}", a in any::<f64>()) {
+            if let Ok(f) = Formula::compile(&s) {
+                let vals = BTreeMap::from([("a".to_owned(), Some(a))]);
+                let _ = f.evaluate(&vals);
+                let _ = f.validate();
+            }
+        }
+    }
+}

@@ -551,3 +551,147 @@ impl ScaledObjectController {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keda::activation::ReadyStatus;
+
+    fn so(json: &str) -> ScaledObject {
+        serde_json::from_str(json).unwrap()
+    }
+
+    fn reading(raw: f64, active: bool) -> TriggerInput<'static> {
+        TriggerInput::Reading(ScalerReading {
+            raw,
+            metric_milli: crate::keda::metric_milli(raw),
+            is_active: active,
+        })
+    }
+
+    const TWO: &str = r#"{"metadata": {"name": "x"}, "spec": {"scaleTargetRef": {"name": "w"},
+      "minReplicaCount": 0, "fallback": {"failureThreshold": 1, "replicas": 6},
+      "triggers": [
+        {"type": "aws-sqs-queue", "name": "a", "metadata": {"queueURL": "q1", "queueLength": "5"}},
+        {"type": "prometheus", "name": "b", "metadata": {"serverAddress": "http://p", "query": "up", "threshold": "2"}}
+      ]}}"#;
+
+    #[test]
+    fn fallback_engages_on_second_failure_and_keeps_active() {
+        let mut c = ScaledObjectController::new(so(TWO), Timestamp(0)).unwrap();
+        let t = Timestamp::from_secs(100);
+        let d = c
+            .step(
+                t,
+                2,
+                None,
+                &[TriggerInput::Error("down"), reading(0.0, false)],
+            )
+            .unwrap();
+        // 1 failure == threshold: error propagates, inactive, fallback holds replicas.
+        assert!(d.is_error && !d.is_active);
+        assert_eq!(d.executor.reason, ExecutorReason::FallbackHoldsReplicas);
+        let d = c
+            .step(
+                t.plus_secs(30),
+                2,
+                None,
+                &[TriggerInput::Error("down"), reading(0.0, false)],
+            )
+            .unwrap();
+        assert!(d.fallback_engaged && d.is_active && !d.is_error);
+        // target 5 x 6 replicas
+        assert_eq!(d.hpa_metrics[0].1, 30_000);
+        assert!(d.explanation().iter().any(|e| e.contains("6 replicas")));
+    }
+
+    #[test]
+    fn negative_reading_sent_as_zero_but_activates() {
+        let mut c = ScaledObjectController::new(so(TWO), Timestamp(0)).unwrap();
+        let d = c
+            .step(
+                Timestamp(1),
+                0,
+                None,
+                &[reading(0.0, false), reading(-5.0, true)],
+            )
+            .unwrap();
+        assert_eq!(d.hpa_metrics[1].1, 0);
+        assert_eq!(d.executor.replicas, 1);
+        assert!(matches!(d.notes[0], Note::RawSentAsZero { .. }));
+    }
+
+    #[test]
+    fn time_going_backwards_is_an_error() {
+        let mut c = ScaledObjectController::new(so(TWO), Timestamp(0)).unwrap();
+        let r = [reading(0.0, false), reading(0.0, false)];
+        c.step(Timestamp(10_000), 0, None, &r).unwrap();
+        assert!(matches!(
+            c.step(Timestamp(9_000), 0, None, &r),
+            Err(KedaError::NonMonotonicTime { .. })
+        ));
+        assert!(matches!(
+            c.step(Timestamp(10_000), 0, None, &r[..1]),
+            Err(KedaError::Readings(_))
+        ));
+    }
+
+    #[test]
+    fn scaling_modifiers_composite_and_activation_target() {
+        let json = TWO.replace(
+            r#""minReplicaCount": 0,"#,
+            r#""minReplicaCount": 0, "advanced": {"scalingModifiers": {"formula": "a + b",
+               "target": "2", "activationTarget": "10"}},"#,
+        );
+        let mut c = ScaledObjectController::new(so(&json), Timestamp(0)).unwrap();
+        let d = c
+            .step(
+                Timestamp(1),
+                0,
+                None,
+                &[reading(0.7, true), reading(0.1, true)],
+            )
+            .unwrap();
+        // 0.7 + 0.1 read back from quantities is exactly 0.8 -> 800m; 0.8 <= 10: inactive.
+        assert_eq!(d.hpa_metrics, vec![(Arc::from("composite-metric"), 800)]);
+        assert!(!d.is_active);
+        assert_eq!(d.executor.replicas, 0);
+        let d = c
+            .step(
+                Timestamp(2),
+                0,
+                None,
+                &[reading(7.0, true), reading(5.0, true)],
+            )
+            .unwrap();
+        assert!(d.is_active);
+        assert_eq!(d.executor.replicas, 1);
+    }
+
+    #[test]
+    fn formula_naming_unknown_trigger_is_rejected() {
+        let json = TWO.replace(
+            r#""minReplicaCount": 0,"#,
+            r#""minReplicaCount": 0, "advanced": {"scalingModifiers": {"formula": "a + zz", "target": "2"}},"#,
+        );
+        assert!(matches!(
+            ScaledObjectController::new(so(&json), Timestamp(0)),
+            Err(KedaError::InvalidSpec(_))
+        ));
+    }
+
+    #[test]
+    fn cpu_only_objects_are_always_active() {
+        let json = r#"{"metadata": {"name": "x"}, "spec": {"scaleTargetRef": {"name": "w"},
+          "minReplicaCount": 0, "triggers": [{"type": "cpu", "metricType": "Utilization",
+          "metadata": {"value": "60"}}]}}"#;
+        let mut c = ScaledObjectController::new(so(json), Timestamp(0)).unwrap();
+        let d = c
+            .step(Timestamp(1), 0, None, &[TriggerInput::Resource])
+            .unwrap();
+        assert!(d.is_active);
+        assert_eq!(d.executor.replicas, 1);
+        assert_eq!(d.executor.ready, ReadyStatus::True);
+        assert!(d.hpa_metrics.is_empty());
+    }
+}

@@ -578,3 +578,24 @@ mod tests {
         assert!(load_location("Mars/Olympus").is_err());
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn next_fire_is_strictly_later_and_on_a_minute(
+            now in 0i64..4_000_000_000, m in 0u32..60, h in 0u32..24, zone in 0usize..3,
+        ) {
+            let tz: Tz = ["UTC", "America/New_York", "Asia/Kolkata"][zone].parse().unwrap();
+            let s = CronSchedule::parse(&format!("{m} {h} * * *")).unwrap();
+            let n = s.next_after(Timestamp::from_secs(now), tz).unwrap();
+            prop_assert!(n > now);
+            prop_assert_eq!(n % 60, 0);
+            prop_assert!(n - now <= 2 * 86_400);
+        }
+    }
+}
