@@ -29,6 +29,9 @@ pub enum Error {
     /// The Prometheus math rejected its input.
     #[error(transparent)]
     Prom(#[from] crate::prom::PromError),
+    /// KEDA (ScaledObject, ScaledJob, scalers) rejected its input.
+    #[error(transparent)]
+    Keda(#[from] crate::keda::KedaError),
 }
 
 impl Error {

@@ -19,6 +19,7 @@ pub mod hpa;
 #[cfg(feature = "parse")]
 pub mod manifest;
 pub mod prom;
+pub mod keda;
 pub mod quantity;
 pub mod time;
 pub mod vpa;
