@@ -16,10 +16,10 @@
 
 pub mod error;
 pub mod hpa;
+pub mod keda;
 #[cfg(feature = "parse")]
 pub mod manifest;
 pub mod prom;
-pub mod keda;
 pub mod quantity;
 pub mod time;
 pub mod vpa;
