@@ -111,7 +111,7 @@ fn table(hpa: &HorizontalPodAutoscaler, d: &Decision) -> String {
         let target = spec.map_or_else(|| "-".to_owned(), target_text);
         let row = match &m.result {
             Ok(p) => vec![
-                m.name.clone(),
+                m.name.to_string(),
                 m.source.as_str().to_owned(),
                 target,
                 p.utilization.map_or_else(
@@ -126,7 +126,7 @@ fn table(hpa: &HorizontalPodAutoscaler, d: &Decision) -> String {
                 ),
             ],
             Err(e) => vec![
-                m.name.clone(),
+                m.name.to_string(),
                 m.source.as_str().to_owned(),
                 target,
                 "<unavailable>".to_owned(),

@@ -88,7 +88,7 @@ fn basic_cpu_scales_up_by_the_ratio() {
     assert_eq!(d["metrics"][0]["utilization"], 140);
     assert_eq!(d["metrics"][0]["chosen"], true);
     let reasons = d["reasons"].as_array().unwrap();
-    assert_eq!(reasons[0], "metric above target");
+    assert_eq!(reasons[0], "cpu above target");
     let conds = d["conditions"].as_array().unwrap();
     assert_eq!(conds[0]["reason"], "SucceededRescale");
     assert_eq!(d["hpa"]["name"], "model-server-hpa");

@@ -129,7 +129,7 @@ impl MetricResult {
             ),
         };
         Self {
-            name: m.name.clone(),
+            name: m.name.to_string(),
             type_: m.source.as_str().to_owned(),
             chosen,
             replicas,
@@ -232,7 +232,7 @@ impl Decision {
         self.d
             .chosen_metric
             .and_then(|i| self.d.metrics.get(i))
-            .map(|m| m.name.clone())
+            .map(|m| m.name.to_string())
     }
 
     /// The status conditions after the sync, in Kubernetes order.

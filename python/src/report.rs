@@ -89,7 +89,7 @@ pub(crate) fn decision_json(d: &Decision) -> Value {
             let chosen = Some(i) == d.chosen_metric;
             match &m.result {
                 Ok(p) => json!({
-                    "name": m.name,
+                    "name": &*m.name,
                     "type": m.source.as_str(),
                     "chosen": chosen,
                     "replicas": p.replicas,
@@ -98,7 +98,7 @@ pub(crate) fn decision_json(d: &Decision) -> Value {
                     "value": tidescale::Quantity::from_milli(p.value_milli).to_string(),
                 }),
                 Err(e) => json!({
-                    "name": m.name,
+                    "name": &*m.name,
                     "type": m.source.as_str(),
                     "chosen": chosen,
                     "error": {"reason": e.reason.as_str(), "message": e.message},
@@ -125,7 +125,7 @@ pub(crate) fn decision_json(d: &Decision) -> Value {
         "proposedReplicas": d.proposed_replicas,
         "stabilizedReplicas": d.stabilized_replicas,
         "limitedBy": d.limited_by.map(|r| r.as_str()),
-        "rescaleReason": if d.rescale_reason.is_empty() { None } else { Some(d.rescale_reason.as_ref()) },
+        "rescaleReason": if d.rescale_reason.is_empty() { None } else { Some(&*d.rescale_reason) },
         "error": d.error,
         "conditions": conditions,
         "metrics": metrics,
