@@ -5,9 +5,7 @@ use std::fmt::Write as _;
 use tidescale::Timestamp;
 use tidescale::hpa::Settings;
 
-use crate::manifest::load_hpa;
 use crate::output::columns;
-use crate::report::headline;
 use crate::whatif::{self, Level, WhatIf, default_requests};
 
 /// `examples/manifests/01-basic-cpu-based-hpa.yaml`, bundled.
@@ -27,8 +25,8 @@ const LEVELS: [(i32, f64); 7] = [
 
 /// Runs the demo and returns the text to print.
 pub(crate) fn run() -> Result<String, String> {
-    let loaded = load_hpa(MANIFEST, None).map_err(|e| format!("bundled manifest: {e}"))?;
-    let hpa = loaded.hpa;
+    let hpa = tidescale::manifest::hpa_from_str(MANIFEST, None)
+        .map_err(|e| format!("bundled manifest: {e}"))?;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -73,7 +71,7 @@ pub(crate) fn run() -> Result<String, String> {
             d.proposed_replicas
                 .map_or_else(|| "-".to_owned(), |p| p.to_string()),
             d.desired_replicas.to_string(),
-            headline(&d),
+            d.headline(),
             why,
         ]);
     }

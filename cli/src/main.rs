@@ -11,9 +11,7 @@
 )]
 
 mod demo;
-mod manifest;
 mod output;
-mod report;
 mod whatif;
 
 use std::collections::BTreeMap;
@@ -257,8 +255,12 @@ fn what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
     };
     let text = read_source(&source)?;
     let shown = if source == "-" { "<stdin>" } else { &source };
-    let loaded =
-        manifest::load_hpa(&text, name.as_deref()).map_err(|e| Fail(format!("{shown}: {e}")))?;
+    let loaded = tidescale::manifest::load::<tidescale::hpa::HorizontalPodAutoscaler>(
+        &text,
+        &tidescale::manifest::HPA,
+        name.as_deref(),
+    )
+    .map_err(|e| Fail(format!("{shown}: {e}")))?;
     let history = match &history_file {
         None => None,
         Some(f) => {
@@ -275,8 +277,8 @@ fn what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
         history,
         now,
     };
-    let hpa = loaded.hpa.clone();
-    let decision = whatif::run(loaded.hpa, settings, &w).map_err(|e| {
+    let hpa = loaded.object.clone();
+    let decision = whatif::run(loaded.object, settings, &w).map_err(|e| {
         if e.1 {
             Fail(format!("{shown}: document {}: {}", loaded.document, e.0))
         } else {
@@ -296,7 +298,7 @@ fn set_manifest(slot: &mut Option<String>, v: String) -> Result<(), Fail> {
 
 /// A file's text, or stdin for `-`.
 fn read_source(path: &str) -> Result<String, Fail> {
-    let limit = manifest::MAX_MANIFEST_BYTES;
+    let limit = tidescale::manifest::MAX_MANIFEST_BYTES;
     let mut buf = String::new();
     let res = if path == "-" {
         std::io::stdin()

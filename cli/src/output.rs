@@ -5,7 +5,6 @@ use std::fmt::Write as _;
 use serde_json::Value;
 use tidescale::hpa::{Decision, HorizontalPodAutoscaler};
 
-use crate::report::{decision_json, headline, reasons};
 use crate::whatif::target_text;
 
 /// `-o` formats.
@@ -18,7 +17,7 @@ pub(crate) enum Format {
 
 /// The JSON document: the decision plus the HPA's identity.
 pub(crate) fn document(hpa: &HorizontalPodAutoscaler, d: &Decision) -> Value {
-    let mut v = decision_json(d);
+    let mut v = d.to_json();
     if let Value::Object(map) = &mut v {
         map.insert(
             "hpa".to_owned(),
@@ -97,7 +96,7 @@ fn table(hpa: &HorizontalPodAutoscaler, d: &Decision) -> String {
         hpa.spec.min_replicas.unwrap_or(1),
         hpa.spec.max_replicas
     );
-    let _ = writeln!(out, "decision: {}", headline(d));
+    let _ = writeln!(out, "decision: {}", d.headline());
     let mut rows = vec![vec![
         "METRIC".to_owned(),
         "TYPE".to_owned(),
@@ -158,7 +157,7 @@ fn table(hpa: &HorizontalPodAutoscaler, d: &Decision) -> String {
         ]);
     }
     out.push_str(&columns(&crow));
-    let rs = reasons(d);
+    let rs = d.reasons();
     if !rs.is_empty() {
         out.push_str("\nwhy:\n");
         for r in rs {

@@ -9,9 +9,10 @@ pub enum Error {
     /// A quantity string did not parse.
     #[error(transparent)]
     Quantity(#[from] QuantityError),
-    /// A manifest or document could not be read.
+    /// A manifest could not be read (with the document and field at fault).
+    #[cfg(feature = "parse")]
     #[error("manifest: {0}")]
-    Manifest(String),
+    Manifest(#[from] crate::manifest::ManifestError),
     /// A number was NaN, infinite, negative or out of range where that makes no sense.
     #[error("invalid value for {field}: {reason}")]
     InvalidValue {

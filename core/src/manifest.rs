@@ -1,6 +1,6 @@
-//! Reading manifests as users write them: JSON or YAML text, one document or a `---` stream,
-//! with the object of the wanted `kind` picked out. Behind the `parse` feature (on by default);
-//! the math never depends on it.
+//! Reading manifests as users write them: YAML or JSON text, one or several documents (`---`),
+//! `kind: List`, a whole object or (for the HPA) a bare `spec`. Behind the `parse` feature (on
+//! by default); the math never depends on it. Errors say where: the document and the field.
 //!
 //! ```
 //! let text = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n---\n\
@@ -8,106 +8,282 @@
 //!             metadata: {name: web}\nspec: {maxReplicas: 4}\n";
 //! let hpa = tidescale::manifest::hpa_from_str(text, None).unwrap();
 //! assert_eq!(hpa.spec.max_replicas, 4);
+//!
+//! let bad = "kind: HorizontalPodAutoscaler\nspec:\n  maxReplicas: many\n";
+//! let e = tidescale::manifest::load::<tidescale::hpa::HorizontalPodAutoscaler>(
+//!     bad, &tidescale::manifest::HPA, None).unwrap_err();
+//! assert_eq!((e.document, e.path.as_deref()), (Some(0), Some("spec.maxReplicas")));
 //! ```
+
+use std::fmt;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::error::{Error, Result};
 use crate::hpa::HorizontalPodAutoscaler;
 
 /// Largest manifest text accepted (4 MiB): manifests are small, and the cap bounds the work an
 /// untrusted input can cause.
 pub const MAX_MANIFEST_BYTES: usize = 4 << 20;
 
-/// Parses JSON (text starting with `{` or `[`) or YAML (possibly several `---` documents)
-/// into generic documents. Empty documents are dropped; a JSON array is a list of documents.
+/// Why a manifest could not be read, and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ManifestError {
+    /// 0-based index of the document in a `---` stream, when known.
+    pub document: Option<usize>,
+    /// The field path inside the document (`spec.metrics[0].resource.target`), when known.
+    pub path: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl ManifestError {
+    /// An error at `document` / `path`.
+    pub fn new(document: Option<usize>, path: Option<String>, message: impl Into<String>) -> Self {
+        Self {
+            document,
+            path,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ManifestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(d) = self.document {
+            write!(f, "document {d}: ")?;
+        }
+        if let Some(p) = &self.path {
+            write!(f, "field {p}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Which object to pick out of a manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectKind {
+    /// `kind`.
+    pub kind: &'static str,
+    /// Accepted `apiVersion`s (the first is the one tidescale writes).
+    pub api_versions: &'static [&'static str],
+    /// A key that identifies a bare `spec` (a document without `kind`), if bare specs are
+    /// accepted.
+    pub bare_spec_key: Option<&'static str>,
+}
+
+/// `autoscaling/v2` `HorizontalPodAutoscaler` (a bare spec has `maxReplicas`).
+pub const HPA: ObjectKind = ObjectKind {
+    kind: "HorizontalPodAutoscaler",
+    api_versions: &["autoscaling/v2", "autoscaling/v2beta2"],
+    bare_spec_key: Some("maxReplicas"),
+};
+/// `autoscaling.k8s.io/v1` `VerticalPodAutoscaler` (a bare spec has `targetRef`).
+pub const VPA: ObjectKind = ObjectKind {
+    kind: "VerticalPodAutoscaler",
+    api_versions: &["autoscaling.k8s.io/v1"],
+    bare_spec_key: Some("targetRef"),
+};
+/// `keda.sh/v1alpha1` `ScaledObject` (a bare spec has `scaleTargetRef` and `triggers`).
+pub const SCALED_OBJECT: ObjectKind = ObjectKind {
+    kind: "ScaledObject",
+    api_versions: &["keda.sh/v1alpha1"],
+    bare_spec_key: Some("triggers"),
+};
+/// `keda.sh/v1alpha1` `ScaledJob` (a bare spec has `jobTargetRef`).
+pub const SCALED_JOB: ObjectKind = ObjectKind {
+    kind: "ScaledJob",
+    api_versions: &["keda.sh/v1alpha1"],
+    bare_spec_key: Some("jobTargetRef"),
+};
+
+/// An object picked out of a manifest, with the index of its document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded<T> {
+    /// The object.
+    pub object: T,
+    /// Its 0-based document index.
+    pub document: usize,
+}
+
+/// Splits YAML or JSON text into documents (JSON when the text starts with `{` or `[`; a
+/// JSON array is a list of documents). Empty documents are dropped; the others keep their
+/// index in the stream.
 ///
 /// # Errors
-/// [`Error::Manifest`] for text over [`MAX_MANIFEST_BYTES`] or that does not parse.
-pub fn documents(text: &str) -> Result<Vec<Value>> {
+/// Text over [`MAX_MANIFEST_BYTES`] or that does not parse.
+pub fn documents(text: &str) -> Result<Vec<(usize, Value)>, ManifestError> {
     if text.len() > MAX_MANIFEST_BYTES {
-        return Err(Error::Manifest(format!(
-            "manifest is {} bytes, over the {MAX_MANIFEST_BYTES}-byte limit",
-            text.len()
-        )));
+        return Err(ManifestError::new(
+            None,
+            None,
+            format!(
+                "manifest is {} bytes, more than the {MAX_MANIFEST_BYTES} accepted",
+                text.len()
+            ),
+        ));
     }
     let trimmed = text.trim_start();
     let docs: Vec<Value> = if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        match serde_json::from_str(trimmed).map_err(|e| Error::Manifest(format!("JSON: {e}")))? {
+        match serde_json::from_str(trimmed)
+            .map_err(|e| ManifestError::new(None, None, format!("invalid JSON: {e}")))?
+        {
             Value::Array(items) => items,
-            v => vec![v],
+            other => vec![other],
         }
     } else {
         serde_saphyr::from_multiple::<Value>(text)
-            .map_err(|e| Error::Manifest(format!("YAML: {e}")))?
+            .map_err(|e| ManifestError::new(None, None, format!("invalid YAML: {e}")))?
     };
-    Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
-}
-
-fn describe(doc: &Value) -> String {
-    let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("?");
-    match doc.pointer("/metadata/name").and_then(Value::as_str) {
-        Some(n) => format!("{kind} {n:?}"),
-        None => kind.to_owned(),
-    }
-}
-
-/// Finds the document of `kind` (and `name`, if given) and deserializes it.
-/// Returns the document's index (0-based) with the object.
-///
-/// # Errors
-/// No such document, several candidates without a `name`, or a field error (the message
-/// names the document and the field).
-pub fn find<T: DeserializeOwned>(text: &str, kind: &str, name: Option<&str>) -> Result<(usize, T)> {
-    let docs = documents(text)?;
-    let candidates: Vec<(usize, &Value)> = docs
-        .iter()
+    Ok(docs
+        .into_iter()
         .enumerate()
-        .filter(|(_, d)| {
-            // A single document without `kind` is taken as the wanted object.
-            let k = d.get("kind").and_then(Value::as_str);
-            k == Some(kind) || (k.is_none() && docs.len() == 1)
-        })
-        .filter(|(_, d)| {
-            name.is_none_or(|n| d.pointer("/metadata/name").and_then(Value::as_str) == Some(n))
-        })
-        .collect();
-    let (index, doc) = match candidates.as_slice() {
-        [] => {
-            let seen: Vec<String> = docs.iter().map(describe).collect();
-            return Err(Error::Manifest(format!(
-                "no {kind}{} in the manifest (documents: {})",
-                name.map(|n| format!(" named {n:?}")).unwrap_or_default(),
-                if seen.is_empty() {
-                    "none".to_owned()
-                } else {
-                    seen.join(", ")
-                }
-            )));
-        }
-        [one] => *one,
-        many => {
-            let names: Vec<String> = many.iter().map(|(_, d)| describe(d)).collect();
-            return Err(Error::Manifest(format!(
-                "{} {kind} objects in the manifest ({}); choose one by name",
-                many.len(),
-                names.join(", ")
-            )));
-        }
-    };
-    serde_json::from_value(doc.clone())
-        .map(|v| (index, v))
-        .map_err(|e| Error::Manifest(format!("document {} ({}): {e}", index + 1, describe(doc))))
+        .filter(|(_, v)| !v.is_null())
+        .collect())
 }
 
-/// Reads a `HorizontalPodAutoscaler` from JSON or YAML text (picked out of a multi-document
-/// stream, by `name` when there are several).
+fn str_at<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+fn name_of(v: &Value) -> Option<&str> {
+    v.get("metadata").and_then(|m| str_at(m, "name"))
+}
+
+/// Picks the object of `kind` among `docs` (by `name` when there are several) and
+/// deserializes it, reporting the field path of any error.
 ///
 /// # Errors
-/// As [`find`].
-pub fn hpa_from_str(text: &str, name: Option<&str>) -> Result<HorizontalPodAutoscaler> {
-    find(text, "HorizontalPodAutoscaler", name).map(|(_, h)| h)
+/// No such object, several without a `name` to choose, an unsupported `apiVersion`, or a
+/// field that does not deserialize.
+pub fn pick<T: DeserializeOwned>(
+    docs: Vec<(usize, Value)>,
+    kind: &ObjectKind,
+    name: Option<&str>,
+) -> Result<Loaded<T>, ManifestError> {
+    let want = kind.kind;
+    let mut seen: Vec<String> = Vec::new();
+    // (document, path prefix inside a List or a bare spec, value)
+    let mut candidates: Vec<(usize, String, Value)> = Vec::new();
+    let total = docs.len();
+    for (i, doc) in docs {
+        if !doc.is_object() {
+            seen.push(format!("document {i} is not a mapping"));
+            continue;
+        }
+        match str_at(&doc, "kind") {
+            Some("List") => {
+                if let Some(Value::Array(items)) = doc.get("items") {
+                    for (j, item) in items.iter().enumerate() {
+                        match str_at(item, "kind") {
+                            Some(k) if k == want => {
+                                candidates.push((i, format!("items[{j}]."), item.clone()));
+                            }
+                            Some(k) => seen.push(k.to_owned()),
+                            None => seen.push("(no kind)".to_owned()),
+                        }
+                    }
+                }
+            }
+            Some(k) if k == want => candidates.push((i, String::new(), doc)),
+            Some(k) => seen.push(k.to_owned()),
+            None if doc.get("spec").is_some() && total == 1 => {
+                candidates.push((i, String::new(), doc));
+            }
+            None if kind.bare_spec_key.is_some_and(|k| doc.get(k).is_some()) => {
+                let mut obj = serde_json::Map::new();
+                obj.insert("spec".to_owned(), doc);
+                candidates.push((i, "spec.".to_owned(), Value::Object(obj)));
+            }
+            None => seen.push("(no kind)".to_owned()),
+        }
+    }
+    if let Some(n) = name {
+        candidates.retain(|(_, _, v)| name_of(v) == Some(n));
+        if candidates.is_empty() {
+            return Err(ManifestError::new(
+                None,
+                None,
+                format!("no {want} named {n:?} in the manifest"),
+            ));
+        }
+    }
+    if candidates.len() > 1 {
+        let names: Vec<String> = candidates
+            .iter()
+            .map(|(i, _, v)| format!("{} (document {i})", name_of(v).unwrap_or("<unnamed>")))
+            .collect();
+        return Err(ManifestError::new(
+            None,
+            None,
+            format!(
+                "{} {want} objects in the manifest: {}; choose one by name",
+                candidates.len(),
+                names.join(", ")
+            ),
+        ));
+    }
+    let Some((doc, prefix, value)) = candidates.pop() else {
+        let found = if seen.is_empty() {
+            "no documents".to_owned()
+        } else {
+            seen.join(", ")
+        };
+        return Err(ManifestError::new(
+            None,
+            None,
+            format!("no {want} in {total} document(s) (found: {found})"),
+        ));
+    };
+    if let Some(v) = str_at(&value, "apiVersion")
+        && !kind.api_versions.contains(&v)
+    {
+        return Err(ManifestError::new(
+            Some(doc),
+            Some(format!("{prefix}apiVersion")),
+            format!(
+                "{v} is not supported; write the {want} as {}",
+                kind.api_versions.first().copied().unwrap_or("")
+            ),
+        ));
+    }
+    let object: T = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." {
+            prefix.trim_end_matches('.').to_owned()
+        } else {
+            format!("{prefix}{path}")
+        };
+        ManifestError::new(
+            Some(doc),
+            (!path.is_empty()).then_some(path),
+            e.into_inner().to_string(),
+        )
+    })?;
+    Ok(Loaded {
+        object,
+        document: doc,
+    })
+}
+
+/// [`documents`] then [`pick`].
+///
+/// # Errors
+/// As [`documents`] and [`pick`].
+pub fn load<T: DeserializeOwned>(
+    text: &str,
+    kind: &ObjectKind,
+    name: Option<&str>,
+) -> Result<Loaded<T>, ManifestError> {
+    pick(documents(text)?, kind, name)
+}
+
+/// Reads a `HorizontalPodAutoscaler` from JSON or YAML text.
+///
+/// # Errors
+/// As [`load`], as [`crate::Error::Manifest`].
+pub fn hpa_from_str(text: &str, name: Option<&str>) -> crate::Result<HorizontalPodAutoscaler> {
+    Ok(load(text, &HPA, name)?.object)
 }
 
 #[cfg(test)]
@@ -115,20 +291,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn json_and_errors() {
+    fn json_list_bare_spec_and_errors() {
         let h = hpa_from_str(
             r#"{"kind":"HorizontalPodAutoscaler","spec":{"maxReplicas":3}}"#,
             None,
         )
         .unwrap();
         assert_eq!(h.spec.max_replicas, 3);
+        let h = hpa_from_str("maxReplicas: 7\n", None).unwrap();
+        assert_eq!(h.spec.max_replicas, 7);
+        let list = r#"{"kind":"List","items":[{"kind":"Service"},
+            {"kind":"HorizontalPodAutoscaler","spec":{"maxReplicas":"x"}}]}"#;
+        let e = load::<HorizontalPodAutoscaler>(list, &HPA, None).unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("items[1].spec.maxReplicas"));
         let e = hpa_from_str(
             "kind: HorizontalPodAutoscaler\nspec: {minReplicas: 1}\n",
             None,
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("document 1") && e.contains("maxReplicas"), "{e}");
+        assert!(e.contains("document 0") && e.contains("maxReplicas"), "{e}");
         let e = hpa_from_str("kind: Deployment\n", None)
             .unwrap_err()
             .to_string();
@@ -136,14 +318,28 @@ mod tests {
             e.contains("no HorizontalPodAutoscaler") && e.contains("Deployment"),
             "{e}"
         );
-        assert!(hpa_from_str("a: [1, 2", None).is_err());
-        assert!(hpa_from_str("{\"kind\": ", None).is_err());
         let e = hpa_from_str(
-            "kind: HorizontalPodAutoscaler\nspec:\n  maxReplicas: 3\n  metrics:\n  - type: Resource\n    resource:\n      name: cpu\n      target: {type: Percentage}\n",
+            "apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nspec: {maxReplicas: 2}\n",
             None,
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("Percentage"), "{e}");
+        assert!(e.contains("autoscaling/v1 is not supported"), "{e}");
+        assert!(hpa_from_str("a: [1, 2", None).is_err());
+        assert!(hpa_from_str("{\"kind\": ", None).is_err());
+        let two = "kind: HorizontalPodAutoscaler\nmetadata: {name: a}\nspec: {maxReplicas: 1}\n---\nkind: HorizontalPodAutoscaler\nmetadata: {name: b}\nspec: {maxReplicas: 2}\n";
+        assert!(
+            hpa_from_str(two, None)
+                .unwrap_err()
+                .to_string()
+                .contains("choose one by name")
+        );
+        assert_eq!(hpa_from_str(two, Some("b")).unwrap().spec.max_replicas, 2);
+        let e = hpa_from_str(
+            "kind: HorizontalPodAutoscaler\nspec:\n  maxReplicas: 3\n  metrics:\n  - type: Resource\n    resource:\n      name: cpu\n      target: {type: Percentage}\n",
+            None,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("Percentage"), "{e}");
     }
 }

@@ -18,7 +18,7 @@ fn every_seed_hpa_loads() {
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
         let docs = manifest::documents(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        for (i, doc) in docs.iter().enumerate() {
+        for (i, doc) in &docs {
             if doc.get("kind").and_then(|k| k.as_str()) != Some("HorizontalPodAutoscaler") {
                 continue;
             }

@@ -13,8 +13,8 @@ use tidescale::hpa::{
 use crate::convert::{from_json, seconds, to_json};
 use crate::decision::Decision;
 use crate::errors::{hpa_error, invalid_input, manifest_error};
-use crate::manifest::{LoadError, load_hpa, pick_hpa};
 use crate::observation::{MetricInfo, OwnedObservation, PodCache, StepArgs, build, metric_infos};
+use tidescale::manifest::{HPA, ManifestError as LoadError, load, pick};
 
 /// Reads a manifest given as text (YAML or JSON), a dict, or a list of dicts (documents).
 pub(crate) fn manifest_from_py(
@@ -22,7 +22,7 @@ pub(crate) fn manifest_from_py(
     name: Option<&str>,
 ) -> PyResult<HorizontalPodAutoscaler> {
     let loaded = if let Ok(s) = manifest.cast::<PyString>() {
-        load_hpa(&s.to_cow()?, name)
+        load::<HorizontalPodAutoscaler>(&s.to_cow()?, &HPA, name)
     } else if manifest.is_instance_of::<PyDict>()
         || manifest.is_instance_of::<pyo3::types::PyList>()
         || manifest.is_instance_of::<PyTuple>()
@@ -32,7 +32,7 @@ pub(crate) fn manifest_from_py(
             Value::Array(items) => items.into_iter().enumerate().collect(),
             other => vec![(0, other)],
         };
-        pick_hpa(docs, name)
+        pick::<HorizontalPodAutoscaler>(docs, &HPA, name)
     } else {
         Err(LoadError {
             document: None,
@@ -43,7 +43,7 @@ pub(crate) fn manifest_from_py(
             ),
         })
     };
-    loaded.map(|l| l.hpa).map_err(manifest_error)
+    loaded.map(|l| l.object).map_err(manifest_error)
 }
 
 /// `snake_case` to `camelCase`.

@@ -5,7 +5,6 @@ use pyo3::types::PyList;
 use tidescale::hpa::{Condition as CoreCondition, Decision as CoreDecision, MetricOutcome};
 
 use crate::convert::from_json;
-use crate::report;
 
 /// A string as Python's `repr` writes it (single quotes).
 fn py_str(s: &str) -> String {
@@ -264,29 +263,29 @@ impl Decision {
     /// The reasons behind the decision, one sentence each.
     #[getter]
     fn reasons(&self) -> Vec<String> {
-        report::reasons(&self.d)
+        self.d.reasons()
     }
 
     /// `"scale up from 3 to 6 replicas"`, `"stay at 5 replicas"`, ...
     #[getter]
     fn headline(&self) -> String {
-        report::headline(&self.d)
+        self.d.headline()
     }
 
     /// The headline and the reasons as one paragraph.
     #[getter]
     fn explanation(&self) -> String {
-        let reasons = report::reasons(&self.d);
+        let reasons = self.d.reasons();
         if reasons.is_empty() {
-            report::headline(&self.d)
+            self.d.headline()
         } else {
-            format!("{}: {}", report::headline(&self.d), reasons.join("; "))
+            format!("{}: {}", self.d.headline(), reasons.join("; "))
         }
     }
 
     /// The decision as a JSON-able dict (camelCase, the CLI's `-o json` document).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        from_json(py, &report::decision_json(&self.d))
+        from_json(py, &self.d.to_json())
     }
 
     fn __repr__(&self) -> String {

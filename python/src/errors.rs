@@ -4,7 +4,7 @@
 use pyo3::PyErr;
 use tidescale::hpa::HpaError;
 
-use crate::manifest::LoadError;
+use tidescale::manifest::ManifestError as LoadError;
 
 pyo3::import_exception!(tidescale.exceptions, ManifestError);
 pyo3::import_exception!(tidescale.exceptions, SpecError);

@@ -18,9 +18,7 @@ mod controller;
 mod convert;
 mod decision;
 mod errors;
-mod manifest;
 mod observation;
-mod report;
 
 /// tidescale: Kubernetes-exact autoscaling decisions.
 #[pymodule(gil_used = false)]

@@ -161,8 +161,9 @@ mod tests {
     #[test]
     fn seed_manifest_11_is_safe() {
         let text = include_str!("../../../examples/manifests/11-vpa-hpa-careful.yaml");
-        let (_, vpa): (_, VerticalPodAutoscaler) =
-            crate::manifest::find(text, "VerticalPodAutoscaler", None).unwrap();
+        let vpa: VerticalPodAutoscaler = crate::manifest::load(text, &crate::manifest::VPA, None)
+            .unwrap()
+            .object;
         let hpa = crate::manifest::hpa_from_str(text, None).unwrap();
         let r = check(&vpa, &hpa);
         assert!(r.same_target);

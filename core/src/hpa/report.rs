@@ -1,14 +1,31 @@
-//! A decision as words and as JSON: the reasons list and the camelCase document that the CLI
-//! prints and the Python `Decision.to_dict()` returns.
-//!
-//! This file is kept identical in `cli/src/report.rs` and `python/src/report.rs`.
+//! A decision in words and as JSON: the reasons list and the camelCase document that the CLI
+//! prints, Python's `Decision.to_dict()` returns and the C ABI's explain call writes.
 
-use serde_json::{Value, json};
-use tidescale::hpa::Decision;
+use super::controller::Decision;
+
+impl Decision {
+    /// The reasons, in order: why the target scales (or not), each metric's proposal (the
+    /// chosen one marked), stabilization, the limit that applied, the error.
+    pub fn reasons(&self) -> Vec<String> {
+        reasons(self)
+    }
+
+    /// A one-line summary: `scale up from 3 to 6 replicas` / `stay at 5 replicas`.
+    pub fn headline(&self) -> String {
+        headline(self)
+    }
+
+    /// The decision as a JSON document (camelCase, Kubernetes spellings): current, desired,
+    /// rescale, proposed and stabilized replicas, limit, conditions, metrics and reasons.
+    #[cfg(feature = "parse")]
+    pub fn to_json(&self) -> serde_json::Value {
+        decision_json(self)
+    }
+}
 
 /// Reasons, in order: why the target scales (or not), each metric's proposal (the chosen one
 /// first marked `*`), stabilization, the limit that applied, the error.
-pub(crate) fn reasons(d: &Decision) -> Vec<String> {
+pub(super) fn reasons(d: &Decision) -> Vec<String> {
     let mut out = Vec::new();
     if d.rescale && !d.rescale_reason.is_empty() {
         out.push(d.rescale_reason.to_string());
@@ -57,8 +74,8 @@ pub(crate) fn reasons(d: &Decision) -> Vec<String> {
     }
     if out.is_empty() {
         for c in &d.conditions {
-            if c.status != tidescale::hpa::ConditionStatus::True
-                && c.type_ != tidescale::hpa::ConditionType::ScalingLimited
+            if c.status != super::ConditionStatus::True
+                && c.type_ != super::ConditionType::ScalingLimited
             {
                 out.push(format!("{}: {}", c.reason.as_str(), c.message));
             }
@@ -68,7 +85,7 @@ pub(crate) fn reasons(d: &Decision) -> Vec<String> {
 }
 
 /// A one-line summary: `scale up from 3 to 6 replicas` / `stay at 5 replicas`.
-pub(crate) fn headline(d: &Decision) -> String {
+pub(super) fn headline(d: &Decision) -> String {
     let (cur, des) = (d.current_replicas, d.desired_replicas);
     if d.rescale && des > cur {
         format!("scale up from {cur} to {des} replicas")
@@ -80,7 +97,9 @@ pub(crate) fn headline(d: &Decision) -> String {
 }
 
 /// The decision as a JSON document (camelCase, Kubernetes spellings).
-pub(crate) fn decision_json(d: &Decision) -> Value {
+#[cfg(feature = "parse")]
+pub(super) fn decision_json(d: &Decision) -> serde_json::Value {
+    use serde_json::{Value, json};
     let metrics: Vec<Value> = d
         .metrics
         .iter()
@@ -95,7 +114,7 @@ pub(crate) fn decision_json(d: &Decision) -> Value {
                     "replicas": p.replicas,
                     "ratio": p.ratio,
                     "utilization": p.utilization,
-                    "value": tidescale::Quantity::from_milli(p.value_milli).to_string(),
+                    "value": crate::Quantity::from_milli(p.value_milli).to_string(),
                 }),
                 Err(e) => json!({
                     "name": &*m.name,
