@@ -23,6 +23,15 @@ pub enum Error {
     /// The HPA rejected its input.
     #[error(transparent)]
     Hpa(#[from] crate::hpa::HpaError),
+    /// The VPA rejected its input.
+    #[error(transparent)]
+    Vpa(#[from] crate::vpa::VpaError),
+    /// The Prometheus math rejected its input.
+    #[error(transparent)]
+    Prom(#[from] crate::prom::PromError),
+    /// KEDA (ScaledObject, ScaledJob, scalers) rejected its input.
+    #[error(transparent)]
+    Keda(#[from] crate::keda::KedaError),
 }
 
 impl Error {

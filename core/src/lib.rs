@@ -16,8 +16,13 @@
 
 pub mod error;
 pub mod hpa;
+pub mod keda;
+#[cfg(feature = "parse")]
+pub mod manifest;
+pub mod prom;
 pub mod quantity;
 pub mod time;
+pub mod vpa;
 
 pub use error::{Error, Result};
 pub use quantity::{Quantity, QuantityError};

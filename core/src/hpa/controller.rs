@@ -7,6 +7,8 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::fmt::Write as _;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +16,8 @@ use super::HpaError;
 use super::conditions::{Condition, ConditionStatus, ConditionType, Reason, set_condition};
 use super::defaults::apply_defaults;
 use super::observation::{MetricValues, Observation};
-use super::replica_calc::{Proposal, ReadinessTimings, ReplicaCalculator};
+use super::pod_groups::ReadinessTimings;
+use super::replica_calc::{Proposal, ReplicaCalculator};
 use super::scale_events::{ScaleEvent, store_scale_event};
 use super::select_policy::{Events, RateArgs, behavior_rate, legacy_rate};
 use super::spec::{HorizontalPodAutoscaler, HpaScalingRules, MetricSourceType, MetricSpec};
@@ -135,7 +138,7 @@ pub struct History {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricOutcome {
     /// The metric's name (`cpu`, `http_requests_per_second`, ...).
-    pub name: String,
+    pub name: Arc<str>,
     /// Its source type.
     pub source: MetricSourceType,
     /// The proposal, or why there is none.
@@ -171,7 +174,7 @@ pub struct Decision {
     /// The `ScalingLimited` reason when a bound or policy changed the count.
     pub limited_by: Option<Reason>,
     /// Why the target was rescaled, in the controller's words.
-    pub rescale_reason: Cow<'static, str>,
+    pub rescale_reason: String,
     /// The status conditions after the sync, in Kubernetes order.
     pub conditions: Vec<Condition>,
     /// The error the sync returns (it may still have scaled: a partial metric failure).
@@ -209,10 +212,10 @@ impl fmt::Display for Decision {
                 Err(e) => write!(f, "; {} {}: {}", m.source.as_str(), m.name, e.message)?,
             }
         }
-        if let (Some(p), Some(s)) = (self.proposed_replicas, self.stabilized_replicas) {
-            if p != s {
-                write!(f, "; stabilization window held {p} at {s}")?;
-            }
+        if let (Some(p), Some(s)) = (self.proposed_replicas, self.stabilized_replicas)
+            && p != s
+        {
+            write!(f, "; the stabilization window holds {s} (proposal was {p})")?;
         }
         if let Some(r) = self.limited_by {
             write!(f, "; limited by {}", r.as_str())?;
@@ -251,6 +254,7 @@ pub struct Controller {
     scale_up: Option<HpaScalingRules>,
     scale_down: Option<HpaScalingRules>,
     tolerances: Tolerances,
+    metric_names: Vec<Arc<str>>,
     decision: Decision,
 }
 
@@ -261,15 +265,28 @@ impl Controller {
     /// # Errors
     /// [`HpaError::Invalid`] with every validation message, or invalid settings.
     pub fn new(mut hpa: HorizontalPodAutoscaler, settings: Settings) -> Result<Self, HpaError> {
-        settings.check()?;
         apply_defaults(&mut hpa);
         let gates = ValidationGates {
             configurable_tolerance: settings.configurable_tolerance,
             scale_to_zero: settings.scale_to_zero,
         };
-        // A controller built on an object that already had minReplicas 0 keeps it (the API
-        // server allows 0 when the old object had it); otherwise validate as on create.
         validate(&hpa, gates).map_err(|e| HpaError::Invalid(e.join("; ")))?;
+        Self::from_stored(hpa, settings)
+    }
+
+    /// Builds a controller for an object as the API server stored it: defaulting is applied
+    /// (idempotent) but validation is not, because the API server already validated it,
+    /// possibly under other feature gates. This is what the Kubernetes controller does; an
+    /// invalid metric then shows up as a `ScalingActive=False` condition, as upstream.
+    ///
+    /// # Errors
+    /// Invalid settings, or `maxReplicas < 1`.
+    pub fn from_stored(
+        mut hpa: HorizontalPodAutoscaler,
+        settings: Settings,
+    ) -> Result<Self, HpaError> {
+        settings.check()?;
+        apply_defaults(&mut hpa);
         let behavior = hpa.spec.behavior.as_ref();
         let scale_up = behavior.and_then(|b| b.scale_up.clone());
         let mut scale_down = behavior.and_then(|b| b.scale_down.clone());
@@ -299,9 +316,16 @@ impl Controller {
             decision.desired_replicas = st.desired_replicas;
             decision.current_replicas = st.current_replicas;
         }
+        let metric_names = hpa
+            .spec
+            .metrics
+            .iter()
+            .map(|m| Arc::from(m.name()))
+            .collect();
         Ok(Self {
             hpa,
             settings,
+            metric_names,
             history: History::default(),
             scale_up,
             scale_down,
@@ -431,7 +455,7 @@ impl Controller {
         d.proposed_replicas = None;
         d.stabilized_replicas = None;
         d.limited_by = None;
-        d.rescale_reason = Cow::Borrowed("");
+        d.rescale_reason.clear();
         d.error = None;
         self.condition(
             ConditionType::AbleToScale,
@@ -477,26 +501,34 @@ impl Controller {
             );
         } else if current > max {
             desired = max;
-            self.decision.rescale_reason =
-                Cow::Borrowed("Current number of replicas above Spec.MaxReplicas");
-        } else if current < min {
+            self.decision
+                .rescale_reason
+                .push_str("Current number of replicas above Spec.MaxReplicas");
+        } else if current < min && !(master && current == 0) {
+            // (newest master evaluates metrics for an HPA that scaled itself to zero, even
+            // when minReplicas was raised since)
             desired = min;
-            self.decision.rescale_reason =
-                Cow::Borrowed("Current number of replicas below Spec.MinReplicas");
+            self.decision
+                .rescale_reason
+                .push_str("Current number of replicas below Spec.MinReplicas");
         } else {
-            let combined = match self.compute_metrics(now, obs) {
-                Ok(r) => r,
-                Err(()) => {
-                    // the status keeps the previous desiredReplicas; nothing scales
-                    self.decision.desired_replicas = prev_desired;
-                    return Ok(&self.decision);
-                }
+            let Ok(combined) = self.compute_metrics(now, obs) else {
+                // the status keeps the previous desiredReplicas; nothing scales
+                self.decision.desired_replicas = prev_desired;
+                return Ok(&self.decision);
             };
             desired = combined.max(0);
             if desired > current {
-                self.decision.rescale_reason = Cow::Borrowed("metric above target");
+                let name = self
+                    .decision
+                    .chosen_metric
+                    .and_then(|i| self.metric_names.get(i))
+                    .map_or("metric", |n| n);
+                let _ = write!(self.decision.rescale_reason, "{name} above target");
             } else if desired < current {
-                self.decision.rescale_reason = Cow::Borrowed("All metrics below target");
+                self.decision
+                    .rescale_reason
+                    .push_str("All metrics below target");
             }
             desired = self.normalize(now, current, desired, min, max);
             if master && current == 0 && scaled_to_zero && min != 0 && desired < min {
@@ -693,7 +725,11 @@ impl Controller {
                 }
             }
             self.decision.metrics.push(MetricOutcome {
-                name: spec.name().to_owned(),
+                name: self
+                    .metric_names
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from("")),
                 source: spec.type_,
                 result,
             });
@@ -822,14 +858,11 @@ fn evaluate_metric<'a>(
             let Some(o) = &spec.object else {
                 return Err(fail("metric source block is missing".to_owned()));
             };
-            let usage = match values {
-                MetricValues::Object(v) => v,
-                _ => {
-                    return Err(fail(format!(
-                        "unable to get metric {}: no object value",
-                        spec.name()
-                    )));
-                }
+            let MetricValues::Object(usage) = values else {
+                return Err(fail(format!(
+                    "unable to get metric {}: no object value",
+                    spec.name()
+                )));
             };
             use super::spec::MetricTargetType as T;
             match (o.target.type_, o.target.value, o.target.average_value) {
@@ -847,14 +880,11 @@ fn evaluate_metric<'a>(
             let Some(e) = &spec.external else {
                 return Err(fail("metric source block is missing".to_owned()));
             };
-            let vals = match values {
-                MetricValues::External(v) => v,
-                _ => {
-                    return Err(fail(format!(
-                        "unable to get external metric {}: no values",
-                        spec.name()
-                    )));
-                }
+            let MetricValues::External(vals) = values else {
+                return Err(fail(format!(
+                    "unable to get external metric {}: no values",
+                    spec.name()
+                )));
             };
             if let Some(av) = e.target.average_value {
                 map(calc.external_per_pod_replicas(status_replicas, av.milli_value(), vals))

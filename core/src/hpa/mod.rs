@@ -8,6 +8,7 @@ mod conditions;
 mod controller;
 mod defaults;
 mod observation;
+mod pod_groups;
 mod pod_requests;
 mod replica_calc;
 mod scale_events;
@@ -25,10 +26,9 @@ pub use defaults::{DEFAULT_CPU_UTILIZATION, apply_defaults, scale_down_rules, sc
 pub use observation::{
     Container, MetricValues, Observation, Pod, PodMetric, PodPhase, Readiness, Scale,
 };
+pub use pod_groups::{PodGroups, ReadinessTimings, group_pods};
 pub use pod_requests::{RequestError, pod_request};
-pub use replica_calc::{
-    CalcError, PodGroups, Proposal, ReadinessTimings, ReplicaCalculator, group_pods,
-};
+pub use replica_calc::{CalcError, Proposal, ReplicaCalculator};
 pub use scale_events::{ScaleEvent, replicas_change_per_period, store_scale_event};
 pub use select_policy::{
     Events, Limited, RateArgs, behavior_rate, legacy_rate, scale_down_limit, scale_up_limit,

@@ -44,10 +44,11 @@ pub fn pod_request(
     container: &str,
     pod_level_resources: bool,
 ) -> Result<i64, RequestError> {
-    if container.is_empty() && pod_level_resources {
-        if let Some(q) = pod.pod_requests.as_ref().and_then(|r| r.get(resource)) {
-            return Ok(q.milli_value());
-        }
+    if container.is_empty()
+        && pod_level_resources
+        && let Some(q) = pod.pod_requests.as_ref().and_then(|r| r.get(resource))
+    {
+        return Ok(q.milli_value());
     }
     let counted = pod.containers.iter().chain(
         pod.init_containers

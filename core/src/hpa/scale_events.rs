@@ -39,7 +39,7 @@ pub fn replicas_change_per_period(
 }
 
 /// Records a rescale of `change` replicas in one direction: first marks events older than
-/// `now - longest_period_seconds` as outdated (sticky), then reuses the first outdated slot
+/// `now - longest_period_seconds` as outdated (sticky), then reuses the **last** outdated slot
 /// or appends.
 pub fn store_scale_event(
     events: &mut Vec<ScaleEvent>,
@@ -58,7 +58,7 @@ pub fn store_scale_event(
         time: now,
         outdated: false,
     };
-    match events.iter_mut().find(|e| e.outdated) {
+    match events.iter_mut().rev().find(|e| e.outdated) {
         Some(slot) => *slot = ev,
         None => events.push(ev),
     }

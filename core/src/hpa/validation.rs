@@ -187,20 +187,20 @@ fn validate_metric(m: &super::spec::MetricSpec, path: &str, errors: &mut Vec<Str
     }
     let Some(t) = m.target() else { return };
     let tp = format!("{path}.{block}.target");
-    if let Some(u) = t.average_utilization {
-        if u <= 0 {
-            errors.push(format!(
-                "{tp}.averageUtilization: Invalid value: {u}: must be greater than 0"
-            ));
-        }
+    if let Some(u) = t.average_utilization
+        && u <= 0
+    {
+        errors.push(format!(
+            "{tp}.averageUtilization: Invalid value: {u}: must be greater than 0"
+        ));
     }
     for (name, q) in [("value", t.value), ("averageValue", t.average_value)] {
-        if let Some(q) = q {
-            if q.milli_value() <= 0 {
-                errors.push(format!(
-                    "{tp}.{name}: Invalid value: \"{q}\": must be positive"
-                ));
-            }
+        if let Some(q) = q
+            && q.milli_value() <= 0
+        {
+            errors.push(format!(
+                "{tp}.{name}: Invalid value: \"{q}\": must be positive"
+            ));
         }
     }
     let is_resource = matches!(

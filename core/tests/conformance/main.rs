@@ -6,6 +6,8 @@
 //!
 //! Each family lives in its own module; `run` returns `None` for kinds it does not know.
 
+#![allow(unreachable_pub)]
+
 mod hpa;
 mod keda;
 mod prom;
@@ -21,11 +23,12 @@ use serde_json::Value;
 /// `Ok(())` on a match, `Err(description of the difference)` otherwise.
 pub type Outcome = Result<(), String>;
 
-fn dispatch(kind: &str, input: &Value, expect: &Value) -> Option<Outcome> {
+fn dispatch(kind: &str, input: &Value, expect: &Value, vector: &Value) -> Option<Outcome> {
     hpa::run(kind, input, expect)
         .or_else(|| vpa::run(kind, input, expect))
         .or_else(|| keda::run(kind, input, expect))
-        .or_else(|| prom::run(kind, input, expect))
+        // prom.json keeps eval_time_s, range_s, offset_s, window and q beside `input`.
+        .or_else(|| prom::run(kind, &prom::with_vector_fields(input, vector), expect))
 }
 
 fn vector_files() -> Vec<PathBuf> {
@@ -104,9 +107,13 @@ fn main() {
                 .unwrap_or("<no id>")
                 .to_owned();
             let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
-            let input = v.get("input").cloned().unwrap_or(Value::Null);
+            let mut input = v.get("input").cloned().unwrap_or(Value::Null);
+            // Families that depend on the vector's variant read it from the input.
+            if let (Some(variant), Some(obj)) = (v.get("variant"), input.as_object_mut()) {
+                obj.insert("__variant".to_owned(), variant.clone());
+            }
             let expect = v.get("expect").cloned().unwrap_or(Value::Null);
-            let result = catch_unwind(AssertUnwindSafe(|| dispatch(kind, &input, &expect)))
+            let result = catch_unwind(AssertUnwindSafe(|| dispatch(kind, &input, &expect, &v)))
                 .unwrap_or_else(|p| {
                     let msg = p
                         .downcast_ref::<String>()

@@ -37,6 +37,7 @@ pub fn check<T: PartialEq + std::fmt::Debug>(
 }
 
 /// Compares two floats within an absolute-or-relative tolerance.
+#[allow(dead_code)]
 pub fn check_f64(what: &str, expected: f64, actual: f64, tol: f64) -> Result<(), String> {
     let ok = (expected - actual).abs() <= tol.max(tol * expected.abs())
         || (expected.is_nan() && actual.is_nan())

@@ -1,0 +1,44 @@
+//! VPA hot paths: one CPU sample into a container's state, one container's recommendation.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use tidescale::Timestamp;
+use tidescale::vpa::estimator::{EstimatorConfig, estimate_container};
+use tidescale::vpa::{AggregateContainerState, AggregationConfig, ContainerState};
+
+fn filled() -> (AggregateContainerState, ContainerState, i64) {
+    let cfg = AggregationConfig::default();
+    let start = 1_700_006_400;
+    let mut a = AggregateContainerState::new(&cfg, Timestamp::from_secs(start)).unwrap();
+    let mut c = ContainerState::new();
+    let mut t = start;
+    for i in 0..10_080 {
+        t = start + i * 60;
+        let ts = Timestamp::from_secs(t);
+        c.add_cpu_sample(&mut a, ts, 200 + (i * 37) % 400).unwrap();
+        c.add_memory_sample(&mut a, ts, 400_000_000 + (i * 7919) % 200_000_000)
+            .unwrap();
+    }
+    (a, c, t)
+}
+
+fn bench(c: &mut Criterion) {
+    let (mut a, mut s, mut t) = filled();
+    let mut i = 0i64;
+    c.bench_function("vpa/add_cpu_sample", |b| {
+        b.iter(|| {
+            t += 60;
+            i += 1;
+            let _ = s.add_cpu_sample(&mut a, Timestamp::from_secs(t), black_box(200 + (i & 255)));
+        })
+    });
+    let (a, _, _) = filled();
+    let cfg = EstimatorConfig::default();
+    c.bench_function("vpa/recommend_one_container", |b| {
+        b.iter(|| estimate_container(black_box(&a), &cfg, 1))
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
