@@ -15,18 +15,23 @@ pub(crate) const MAX_HISTORY_BYTES: usize = 16 << 20;
 
 const HPA_KIND: &str = "HorizontalPodAutoscaler";
 
-/// Parses an HPA manifest given as JSON (first non-blank character `{`) or YAML. A YAML stream
+/// Parses an HPA manifest given as JSON (first non-blank character `{` or `[`) or YAML. A YAML stream
 /// with several documents (`---`) yields its one `HorizontalPodAutoscaler` document; a single
 /// document without `kind` is taken as the HPA.
 pub(crate) fn parse_hpa(text: &str) -> FfiResult<HorizontalPodAutoscaler> {
     let body = text.trim_start_matches('\u{feff}').trim_start();
-    let docs = if body.starts_with('{') {
-        vec![serde_json::from_str::<Value>(body).map_err(|e| {
+    let docs = if body.starts_with('{') || body.starts_with('[') {
+        // a JSON array is a list of documents, as in `tidescale::manifest::documents`
+        let value = serde_json::from_str::<Value>(body).map_err(|e| {
             FfiError::new(
                 ts_result::InvalidJson,
                 format!("manifest: invalid JSON: {e}"),
             )
-        })?]
+        })?;
+        match value {
+            Value::Array(items) => items,
+            v => vec![v],
+        }
     } else {
         serde_saphyr::from_multiple_with_options::<Value>(body, yaml_options()).map_err(|e| {
             FfiError::new(
@@ -35,14 +40,15 @@ pub(crate) fn parse_hpa(text: &str) -> FfiResult<HorizontalPodAutoscaler> {
             )
         })?
     };
-    let doc = pick_hpa(docs)?;
-    if let Some(v) = doc.get("apiVersion").and_then(Value::as_str) {
-        if v != "autoscaling/v2" && v.starts_with("autoscaling/") {
-            return Err(FfiError::new(
-                ts_result::InvalidManifest,
-                format!("manifest: apiVersion {v} is not supported, write autoscaling/v2"),
-            ));
-        }
+    let doc = pick_hpa(docs.into_iter().filter(|d| !d.is_null()).collect())?;
+    if let Some(v) = doc.get("apiVersion").and_then(Value::as_str)
+        && v != "autoscaling/v2"
+        && v.starts_with("autoscaling/")
+    {
+        return Err(FfiError::new(
+            ts_result::InvalidManifest,
+            format!("manifest: apiVersion {v} is not supported, write autoscaling/v2"),
+        ));
     }
     serde_json::from_value(doc).map_err(|e| {
         FfiError::new(
@@ -155,6 +161,14 @@ mod tests {
             ts_result::InvalidManifest
         );
         assert_eq!(code("42"), ts_result::InvalidManifest);
+        assert_eq!(code("[]"), ts_result::HpaNotFound);
+        assert_eq!(
+            parse_hpa("[{\"kind\": \"Service\"}, {\"spec\": {\"maxReplicas\": 5}, \"kind\": \"HorizontalPodAutoscaler\"}]")
+                .unwrap()
+                .spec
+                .max_replicas,
+            5
+        );
         let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
         assert_eq!(code(&deep), ts_result::InvalidYaml);
     }

@@ -164,10 +164,10 @@ fn set_last_error(message: &str) {
 
 fn clear_last_error() {
     let _ = LAST_ERROR.try_with(|e| {
-        if let Ok(mut slot) = e.try_borrow_mut() {
-            if !slot.as_bytes().is_empty() {
-                *slot = CString::default();
-            }
+        if let Ok(mut slot) = e.try_borrow_mut()
+            && !slot.as_bytes().is_empty()
+        {
+            *slot = CString::default();
         }
     });
 }
