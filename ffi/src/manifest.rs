@@ -169,8 +169,11 @@ mod tests {
                 .max_replicas,
             5
         );
-        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        // nesting budgets: YAML depth 64, serde_json's recursion limit 128
+        let deep = format!("spec: {}1{}", "[".repeat(100), "]".repeat(100));
         assert_eq!(code(&deep), ts_result::InvalidYaml);
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(code(&deep), ts_result::InvalidJson);
     }
 
     #[test]
