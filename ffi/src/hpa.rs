@@ -1,24 +1,23 @@
 //! The HPA controller behind an opaque handle: create from a manifest, step with observations,
 //! read the decision, save and restore the history.
 
-use std::collections::BTreeMap;
 use std::ffi::c_char;
 
+use tidescale_core::Timestamp;
 use tidescale_core::hpa::{
-    ConditionStatus, ConditionType, Container, Controller, Decision, MetricSourceType,
-    MetricValues, Observation, Pod, PodMetric, PodPhase, Readiness, Scale,
+    ConditionStatus, ConditionType, Controller, Decision, MetricSourceType, Observation, Scale,
 };
-use tidescale_core::{Quantity, Timestamp};
 
 use crate::args::{out_ptr, reference, reference_mut, slice, text, write_text};
 use crate::manifest::{
     MAX_HISTORY_BYTES, MAX_MANIFEST_BYTES, MAX_SETTINGS_BYTES, history_json, parse_history,
     parse_hpa, parse_settings,
 };
-use crate::result::{FfiError, FfiResult, ffi_boundary, ts_result};
+use crate::observe::Scratch;
+use crate::result::{FfiError, ffi_boundary, ts_result};
 use crate::types::{
-    ts_condition, ts_condition_status, ts_hpa_decision, ts_metric_kind, ts_metric_proposal,
-    ts_metric_reading, ts_metric_source, ts_pod, ts_pod_phase, ts_pod_sample, ts_ready, ts_scale,
+    ts_condition, ts_condition_status, ts_hpa_decision, ts_metric_proposal, ts_metric_reading,
+    ts_metric_source, ts_pod, ts_scale,
 };
 
 /// An HPA controller: the HPA object (defaulted and validated), its settings and its history.
@@ -26,8 +25,8 @@ use crate::types::{
 /// from two threads at once (distinct handles are independent).
 pub struct ts_hpa {
     controller: Controller,
-    /// Pods of the last step, reused to avoid reallocating names and request maps.
-    pods: Vec<Pod>,
+    /// Conversion buffers reused from step to step.
+    scratch: Scratch,
 }
 
 /// Creates an HPA controller from a `HorizontalPodAutoscaler` manifest (`manifest_len` bytes of
@@ -67,7 +66,7 @@ pub unsafe extern "C" fn ts_hpa_new(
             .map_err(|e| FfiError::new(ts_result::Validation, e.to_string()))?;
         let handle = Box::new(ts_hpa {
             controller,
-            pods: Vec::new(),
+            scratch: Scratch::default(),
         });
         // SAFETY: checked non-NULL and aligned.
         unsafe { out.write(Box::into_raw(handle)) };
@@ -138,21 +137,16 @@ pub unsafe extern "C" fn ts_hpa_step(
                 ),
             ));
         }
-        convert_pods(pods, &mut hpa.pods)?;
-        let owned = readings
-            .iter()
-            .enumerate()
-            .map(|(i, r)| convert_reading(i, r))
-            .collect::<FfiResult<Vec<_>>>()?;
-        let values: Vec<MetricValues<'_>> = owned.iter().map(Reading::values).collect();
+        // SAFETY: caller contract (the pointers inside the structs obey their lengths).
+        let (pods, metrics) = unsafe { hpa.scratch.convert(pods, readings) }?;
         let now = Timestamp::from_millis(now_ms);
         let obs = Observation {
             scale: Scale {
                 spec_replicas: scale.spec_replicas,
                 status_replicas: scale.status_replicas,
             },
-            pods: &hpa.pods,
-            metrics: &values,
+            pods,
+            metrics: &metrics,
         };
         let d = hpa
             .controller
@@ -307,181 +301,6 @@ pub unsafe extern "C" fn ts_hpa_history_load(
         hpa.controller.set_history(history);
         Ok(())
     })
-}
-
-/// Converts the C pods into `dst`, reusing its allocations.
-fn convert_pods(src: &[ts_pod], dst: &mut Vec<Pod>) -> FfiResult {
-    dst.truncate(src.len());
-    while dst.len() < src.len() {
-        dst.push(Pod {
-            containers: vec![Container::default()],
-            ..Pod::default()
-        });
-    }
-    for (i, (p, pod)) in src.iter().zip(dst.iter_mut()).enumerate() {
-        convert_pod(i, p, pod)?;
-    }
-    Ok(())
-}
-
-fn convert_pod(i: usize, p: &ts_pod, pod: &mut Pod) -> FfiResult {
-    let what = |field: &str| format!("pods[{i}].{field}");
-    // SAFETY: caller contract of `ts_hpa_step` (the pointers obey their lengths).
-    let name = unsafe { text(p.name, p.name_len, usize::MAX, &what("name")) }?;
-    // SAFETY: as above.
-    let container = unsafe { text(p.container, p.container_len, usize::MAX, &what("container")) }?;
-    pod.phase = match p.phase {
-        x if x == ts_pod_phase::Running as u32 => PodPhase::Running,
-        x if x == ts_pod_phase::Pending as u32 => PodPhase::Pending,
-        x if x == ts_pod_phase::Succeeded as u32 => PodPhase::Succeeded,
-        x if x == ts_pod_phase::Failed as u32 => PodPhase::Failed,
-        x if x == ts_pod_phase::Unknown as u32 => PodPhase::Unknown,
-        x => return Err(unknown_code(&what("phase"), x)),
-    };
-    pod.ready = match p.ready {
-        x if x == ts_ready::None as u32 => None,
-        x if x == ts_ready::True as u32 || x == ts_ready::False as u32 => Some(Readiness {
-            ready: x == ts_ready::True as u32,
-            last_transition: Timestamp::from_millis(p.ready_transition_ms),
-        }),
-        x => return Err(unknown_code(&what("ready"), x)),
-    };
-    pod.deleted = p.deleted;
-    pod.start_time = p.has_start_time.then(|| Timestamp::from_millis(p.start_ms));
-    pod.name.clear();
-    pod.name.push_str(name);
-    let c = match pod.containers.first_mut() {
-        Some(c) => c,
-        None => {
-            pod.containers.push(Container::default());
-            pod.containers.last_mut().ok_or_else(internal)?
-        }
-    };
-    c.name.clear();
-    c.name.push_str(container);
-    set_request(
-        &mut c.requests,
-        "cpu",
-        p.has_cpu_request,
-        p.cpu_request_milli,
-        &what("cpu_request_milli"),
-    )?;
-    set_request(
-        &mut c.requests,
-        "memory",
-        p.has_memory_request,
-        p.memory_request_milli,
-        &what("memory_request_milli"),
-    )
-}
-
-fn set_request(
-    requests: &mut BTreeMap<String, Quantity>,
-    resource: &str,
-    present: bool,
-    milli: i64,
-    what: &str,
-) -> FfiResult {
-    if !present {
-        requests.remove(resource);
-        return Ok(());
-    }
-    if milli < 0 {
-        return Err(negative(what, milli));
-    }
-    let q = Quantity::from_milli(milli);
-    match requests.get_mut(resource) {
-        Some(slot) => *slot = q,
-        None => {
-            requests.insert(resource.to_owned(), q);
-        }
-    }
-    Ok(())
-}
-
-/// A reading converted to owned core values (the external values stay borrowed).
-enum Reading<'a> {
-    Pods(Vec<PodMetric>),
-    Object(i64),
-    External(&'a [i64]),
-    Unavailable,
-}
-
-impl Reading<'_> {
-    fn values(&self) -> MetricValues<'_> {
-        match self {
-            Self::Pods(s) => MetricValues::Pods(s),
-            Self::Object(v) => MetricValues::Object(*v),
-            Self::External(v) => MetricValues::External(v),
-            Self::Unavailable => MetricValues::Unavailable,
-        }
-    }
-}
-
-fn convert_reading(i: usize, r: &ts_metric_reading) -> FfiResult<Reading<'_>> {
-    let what = |field: &str| format!("readings[{i}].{field}");
-    Ok(match r.kind {
-        x if x == ts_metric_kind::Unavailable as u32 => Reading::Unavailable,
-        x if x == ts_metric_kind::Pods as u32 => {
-            // SAFETY: caller contract of `ts_hpa_step`.
-            let samples = unsafe { slice(r.samples, r.n_samples, &what("samples")) }?;
-            Reading::Pods(
-                samples
-                    .iter()
-                    .enumerate()
-                    .map(|(j, s)| convert_sample(&what(&format!("samples[{j}]")), s))
-                    .collect::<FfiResult<_>>()?,
-            )
-        }
-        x if x == ts_metric_kind::Object as u32 => {
-            if r.object_value_milli < 0 {
-                return Err(negative(&what("object_value_milli"), r.object_value_milli));
-            }
-            Reading::Object(r.object_value_milli)
-        }
-        x if x == ts_metric_kind::External as u32 => {
-            // SAFETY: caller contract of `ts_hpa_step`.
-            let values = unsafe { slice(r.values, r.n_values, &what("values")) }?;
-            if let Some((j, v)) = values.iter().enumerate().find(|(_, v)| **v < 0) {
-                return Err(negative(&what(&format!("values[{j}]")), *v));
-            }
-            Reading::External(values)
-        }
-        x => return Err(unknown_code(&what("kind"), x)),
-    })
-}
-
-fn convert_sample(what: &str, s: &ts_pod_sample) -> FfiResult<PodMetric> {
-    if s.value_milli < 0 {
-        return Err(negative(&format!("{what}.value_milli"), s.value_milli));
-    }
-    if s.window_ms < 0 {
-        return Err(negative(&format!("{what}.window_ms"), s.window_ms));
-    }
-    Ok(PodMetric {
-        pod: s.pod,
-        value_milli: s.value_milli,
-        timestamp: Timestamp::from_millis(s.timestamp_ms),
-        window_ms: s.window_ms,
-    })
-}
-
-fn negative(what: &str, v: i64) -> FfiError {
-    FfiError::new(
-        ts_result::NegativeValue,
-        format!("{what} is {v}, it must be >= 0"),
-    )
-}
-
-fn unknown_code(what: &str, code: u32) -> FfiError {
-    FfiError::new(
-        ts_result::UnknownCode,
-        format!("{what}: unknown code {code}"),
-    )
-}
-
-fn internal() -> FfiError {
-    FfiError::new(ts_result::Internal, "internal error")
 }
 
 fn source_code(t: MetricSourceType) -> ts_metric_source {

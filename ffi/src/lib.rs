@@ -34,6 +34,7 @@
 mod args;
 mod hpa;
 mod manifest;
+mod observe;
 mod result;
 mod types;
 

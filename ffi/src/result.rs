@@ -141,6 +141,18 @@ impl FfiError {
         }
     }
 
+    /// Puts the path of the offending value in front of the message: `name is ...` within
+    /// `pods[2]` reads `pods[2].name is ...`. The path is built only on failure.
+    pub(crate) fn within(mut self, path: impl FnOnce() -> String) -> Self {
+        let path = path();
+        self.message = if self.message.starts_with(' ') {
+            format!("{path}{}", self.message)
+        } else {
+            format!("{path}.{}", self.message)
+        };
+        self
+    }
+
     pub(crate) fn null(what: &str) -> Self {
         Self::new(ts_result::NullArgument, format!("{what} is NULL"))
     }

@@ -320,6 +320,7 @@ static void test_step_errors(void) {
 
     w.pods[1].phase = 77;
     CHECK_CODE(step(hpa, &w, T0, &d), TS_RESULT_UNKNOWN_CODE);
+    CHECK(strcmp(ts_last_error(), "pods[1].phase: unknown code 77") == 0);
     w.pods[1].phase = TS_POD_PHASE_RUNNING;
     w.pods[2].ready = 9;
     CHECK_CODE(step(hpa, &w, T0, &d), TS_RESULT_UNKNOWN_CODE);
@@ -334,6 +335,7 @@ static void test_step_errors(void) {
     w.pods[0].name_len = strlen(w.names[0]);
     w.samples[1].value_milli = -5;
     CHECK_CODE(step(hpa, &w, T0, &d), TS_RESULT_NEGATIVE_VALUE);
+    CHECK(strstr(ts_last_error(), "readings[0].samples[1].value_milli is -5") != NULL);
     w.samples[1].value_milli = 900;
     w.reading.kind = 42;
     CHECK_CODE(step(hpa, &w, T0, &d), TS_RESULT_UNKNOWN_CODE);
