@@ -470,7 +470,7 @@ ts_result ts_hpa_next_wakeup(const struct ts_hpa *hpa, int64_t now_ms, int64_t *
 // `hpa` must be NULL or a live handle; `out` must be NULL or writable.
 ts_result ts_hpa_metric_proposal(const struct ts_hpa *hpa, size_t index, struct ts_metric_proposal *out);
 
-// Writes the last decision as one line of text (`3 -> 6 (metric above target); *Resource
+// Writes the last decision as one line of text (`3 -> 6 (cpu above target); *Resource
 // cpu: ratio 1.800 -> 6 replicas`), NUL-terminated, into `buf` (`len` bytes); `*written`
 // receives its length without the NUL. If `len` is too small, returns
 // `TS_RESULT_BUFFER_TOO_SMALL`, writes nothing into `buf` and still sets `*written`: allocate

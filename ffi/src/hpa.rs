@@ -230,7 +230,7 @@ pub unsafe extern "C" fn ts_hpa_metric_proposal(
     })
 }
 
-/// Writes the last decision as one line of text (`3 -> 6 (metric above target); *Resource
+/// Writes the last decision as one line of text (`3 -> 6 (cpu above target); *Resource
 /// cpu: ratio 1.800 -> 6 replicas`), NUL-terminated, into `buf` (`len` bytes); `*written`
 /// receives its length without the NUL. If `len` is too small, returns
 /// `TS_RESULT_BUFFER_TOO_SMALL`, writes nothing into `buf` and still sets `*written`: allocate
