@@ -9,7 +9,7 @@ use tidescale::keda::{ScaledObject, ScaledObjectController, to_hpa};
 
 fn scaled_objects(file: &str) -> Vec<ScaledObject> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/seed/manifests")
+        .join("../examples/manifests")
         .join(file);
     let text = std::fs::read_to_string(&path).unwrap();
     text.split("\n---")

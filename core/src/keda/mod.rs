@@ -5,6 +5,7 @@
 //! * [`to_hpa`]: the `autoscaling/v2` HPA KEDA creates for a ScaledObject ([`triggers`]).
 //! * [`ScaledObjectController`]: the stateful 0 <-> 1 / idle executor with fallback and scaling
 //!   modifiers, stepped by the host with `now` and the trigger readings ([`state`]).
+//! * [`KedaAutoscaler`]: the ScaledObject and its HPA together, one step per poll.
 //! * [`scaled_job`]: ScaledJob strategies and multi-scaler calculation.
 //! * [`scalers`]: the scaler math for `aws-sqs-queue`, `kafka`, `prometheus` and `cron`.
 //!
@@ -12,6 +13,7 @@
 //! in; tidescale does the arithmetic, with Go's parsing and rounding rules.
 
 pub mod activation;
+mod autoscaler;
 pub mod fallback;
 mod goparse;
 pub mod scaled_job;
@@ -22,6 +24,7 @@ pub mod state;
 pub mod triggers;
 
 pub use activation::{ExecutorInput, ExecutorOutcome, ExecutorReason, request_scale};
+pub use autoscaler::{KedaAutoscaler, KedaDecision};
 pub use fallback::{
     Fallback, FallbackBehavior, FallbackInput, FallbackOutcome, HealthState, HealthStatus,
     apply_fallback, fallback_condition,

@@ -160,13 +160,10 @@ mod tests {
 
     #[test]
     fn seed_manifest_11_is_safe() {
-        let path = "/work/shared/seed/manifests/11-vpa-hpa-careful.yaml";
-        let Ok(text) = std::fs::read_to_string(path) else {
-            return;
-        };
-        let mut docs = text.split("\n---");
-        let vpa: VerticalPodAutoscaler = serde_saphyr::from_str(docs.next().unwrap()).unwrap();
-        let hpa: HorizontalPodAutoscaler = serde_saphyr::from_str(docs.next().unwrap()).unwrap();
+        let text = include_str!("../../../examples/manifests/11-vpa-hpa-careful.yaml");
+        let (_, vpa): (_, VerticalPodAutoscaler) =
+            crate::manifest::find(text, "VerticalPodAutoscaler", None).unwrap();
+        let hpa = crate::manifest::hpa_from_str(text, None).unwrap();
         let r = check(&vpa, &hpa);
         assert!(r.same_target);
         // The VPA policy covers "server" with memory only, but containers without a policy

@@ -6,21 +6,8 @@ use std::collections::BTreeMap;
 use super::resources::ResourceList;
 use crate::time::Timestamp;
 
-/// Pod phase.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub enum PodPhase {
-    /// Not yet running.
-    Pending,
-    /// Running.
-    #[default]
-    Running,
-    /// Finished successfully.
-    Succeeded,
-    /// Finished with an error.
-    Failed,
-    /// Unknown.
-    Unknown,
-}
+/// Pod phase: the same type the HPA uses.
+pub use crate::hpa::PodPhase;
 
 /// Requests and limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -1,0 +1,405 @@
+//! Runs the `tidescale` binary on the seed manifests and on broken input.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tidescale"))
+}
+
+fn manifest(name: &str) -> String {
+    let p: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "..",
+        "examples",
+        "manifests",
+        name,
+    ]
+    .iter()
+    .collect();
+    p.to_string_lossy().into_owned()
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().unwrap()
+}
+
+fn run_stdin(args: &[&str], input: &str) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn json_of(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "exit {:?}, stderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn what_if(file: &str, replicas: u32, sets: &[&str]) -> Value {
+    let path = manifest(file);
+    let r = replicas.to_string();
+    let mut args = vec!["hpa", "what-if", &path, "--replicas", &r, "-o", "json"];
+    for s in sets {
+        args.push("--set");
+        args.push(s);
+    }
+    json_of(&run(&args))
+}
+
+fn stderr_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn assert_usage_error(out: &Output, needles: &[&str]) {
+    assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr_of(out));
+    let err = stderr_of(out);
+    for n in needles {
+        assert!(err.contains(n), "{n:?} not in {err:?}");
+    }
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn basic_cpu_scales_up_by_the_ratio() {
+    // 140 % of the request against a 70 % target: ratio 2, 3 -> 6 (the 100 %/30 s policy allows 6)
+    let d = what_if("01-basic-cpu-based-hpa.yaml", 3, &["cpu=140%"]);
+    assert_eq!(d["desiredReplicas"], 6);
+    assert_eq!(d["currentReplicas"], 3);
+    assert_eq!(d["rescale"], true);
+    assert_eq!(d["metrics"][0]["utilization"], 140);
+    assert_eq!(d["metrics"][0]["chosen"], true);
+    let reasons = d["reasons"].as_array().unwrap();
+    assert_eq!(reasons[0], "cpu above target");
+    let conds = d["conditions"].as_array().unwrap();
+    assert_eq!(conds[0]["reason"], "SucceededRescale");
+    assert_eq!(d["hpa"]["name"], "model-server-hpa");
+}
+
+#[test]
+fn basic_cpu_scale_up_policy_limits_a_big_jump() {
+    // 300 % against 70 %: 43 proposed; 100 % per 30 s or 10 pods (Max) -> 20
+    let d = what_if("01-basic-cpu-based-hpa.yaml", 10, &["cpu=300%"]);
+    assert_eq!(d["proposedReplicas"], 43);
+    assert_eq!(d["desiredReplicas"], 20);
+    assert_eq!(d["limitedBy"], "ScaleUpLimit");
+}
+
+#[test]
+fn fresh_controller_holds_a_scale_down_in_the_window() {
+    let d = what_if("01-basic-cpu-based-hpa.yaml", 10, &["cpu=20%"]);
+    assert_eq!(d["proposedReplicas"], 3);
+    assert_eq!(d["desiredReplicas"], 10);
+    assert_eq!(d["rescale"], false);
+    assert_eq!(d["conditions"][0]["reason"], "ScaleDownStabilized");
+}
+
+#[test]
+fn history_replay_lets_the_scale_down_through() {
+    // a history whose only recommendation (10) is older than the 300 s window
+    let dir = std::env::temp_dir().join(format!("tidescale-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let h = dir.join("history.json");
+    std::fs::write(
+        &h,
+        r#"{"recommendations": [{"replicas": 10, "time": 0}], "scaleUpEvents": [], "scaleDownEvents": []}"#,
+    )
+    .unwrap();
+    let path = manifest("01-basic-cpu-based-hpa.yaml");
+    let out = run(&[
+        "hpa",
+        "what-if",
+        &path,
+        "--replicas",
+        "10",
+        "--set",
+        "cpu=20%",
+        "--now-history",
+        h.to_str().unwrap(),
+        "--now",
+        "301",
+        "-o",
+        "json",
+    ]);
+    let d = json_of(&out);
+    // 20 % of 70 % -> 3; scale-down policies: 50 % or 5 pods per 60 s, Min -> 5
+    assert_eq!(d["desiredReplicas"], 5);
+    assert_eq!(d["limitedBy"], "ScaleDownLimit");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn memory_utilization() {
+    let d = what_if("02-memory-based-hpa.yaml", 5, &["memory=120%"]);
+    assert_eq!(d["desiredReplicas"], 8);
+}
+
+#[test]
+fn multi_metric_takes_the_largest_proposal_and_the_legacy_cap() {
+    let d = what_if(
+        "03-multi-metric-hpa.yaml",
+        5,
+        &[
+            "cpu=140%",
+            "memory=40%",
+            "http_requests_per_second=1500",
+            "sqs_queue_depth=600",
+        ],
+    );
+    // cpu 10, memory 3, rps 8, queue 600/30 = 20; no behavior: max(2*5, 4) = 10
+    assert_eq!(d["desiredReplicas"], 10);
+    assert_eq!(d["limitedBy"], "ScaleUpLimit");
+    let metrics = d["metrics"].as_array().unwrap();
+    assert_eq!(metrics.len(), 4);
+    assert_eq!(metrics[3]["replicas"], 20);
+    assert_eq!(metrics[3]["chosen"], true);
+}
+
+#[test]
+fn unset_metrics_are_unavailable() {
+    let d = what_if("03-multi-metric-hpa.yaml", 5, &["cpu=140%"]);
+    assert_eq!(d["desiredReplicas"], 10);
+    assert_eq!(
+        d["metrics"][1]["error"]["reason"],
+        "FailedGetResourceMetric"
+    );
+}
+
+#[test]
+fn best_practices_scale_up() {
+    let d = what_if("04-hpa-best-practices.yaml", 10, &["cpu=140%"]);
+    assert_eq!(d["desiredReplicas"], 20);
+}
+
+#[test]
+fn multi_document_manifest_picks_the_hpa() {
+    let d = what_if(
+        "11-vpa-hpa-careful.yaml",
+        5,
+        &["http_requests_per_second=1500"],
+    );
+    assert_eq!(d["desiredReplicas"], 8);
+    assert_eq!(d["hpa"]["name"], "model-server-hpa");
+}
+
+#[test]
+fn custom_metrics_with_an_object_metric() {
+    let d = what_if(
+        "17-hpa-with-custom-metrics.yaml",
+        5,
+        &[
+            "http_requests_per_second=2000",
+            "inference_latency_p95=50m",
+            "inference_queue_depth=1000",
+        ],
+    );
+    // rps 10, latency 3, queue 1000 / (50 * 5) -> 20; legacy cap 10
+    assert_eq!(d["metrics"][2]["replicas"], 20);
+    assert_eq!(d["desiredReplicas"], 10);
+}
+
+#[test]
+fn inference_request_rate() {
+    let d = what_if(
+        "22-inference-autoscaling.yaml",
+        10,
+        &["http_requests_per_second=1000", "inference_latency_p95=0.1"],
+    );
+    assert_eq!(d["desiredReplicas"], 20);
+}
+
+#[test]
+fn gpu_pods_metrics() {
+    let d = what_if(
+        "24-gpu-based-autoscaling.yaml",
+        3,
+        &["gpu_utilization=140", "gpu_memory_utilization=40"],
+    );
+    assert_eq!(d["desiredReplicas"], 6);
+}
+
+#[test]
+fn stdin_and_yaml_output() {
+    let text = std::fs::read_to_string(manifest("01-basic-cpu-based-hpa.yaml")).unwrap();
+    let out = run_stdin(
+        &[
+            "hpa",
+            "what-if",
+            "-",
+            "--replicas",
+            "3",
+            "--set",
+            "cpu=140%",
+            "-o",
+            "yaml",
+        ],
+        &text,
+    );
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.contains("desiredReplicas: 6"), "{s}");
+    let out = run_stdin(
+        &[
+            "hpa", "what-if", "-f", "-", "-r", "3", "-s", "cpu=140%", "-o", "json",
+        ],
+        &text,
+    );
+    assert_eq!(json_of(&out)["desiredReplicas"], 6);
+}
+
+#[test]
+fn table_output_is_readable() {
+    let path = manifest("01-basic-cpu-based-hpa.yaml");
+    let out = run(&[
+        "hpa",
+        "what-if",
+        &path,
+        "--replicas",
+        "3",
+        "--set",
+        "cpu=140%",
+    ]);
+    assert!(out.status.success());
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.contains("decision: scale up from 3 to 6 replicas"), "{s}");
+    assert!(s.contains("140%"), "{s}");
+    assert!(s.contains("SucceededRescale"), "{s}");
+}
+
+#[test]
+fn demo_prints_a_table() {
+    let out = run(&["demo"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.contains("scale up from 3 to 6 replicas"), "{s}");
+    assert!(s.contains("ScaleUpLimit"), "{s}");
+    assert!(s.contains("TooManyReplicas"), "{s}");
+}
+
+#[test]
+fn several_hpas_need_a_name() {
+    let one = std::fs::read_to_string(manifest("01-basic-cpu-based-hpa.yaml")).unwrap();
+    let two = std::fs::read_to_string(manifest("02-memory-based-hpa.yaml")).unwrap();
+    let both = format!("{one}\n---\n{two}");
+    let out = run_stdin(&["hpa", "what-if", "-", "-r", "3", "-s", "cpu=140%"], &both);
+    assert_usage_error(
+        &out,
+        &[
+            "<stdin>",
+            "2 HorizontalPodAutoscalers",
+            "model-server-memory-hpa",
+        ],
+    );
+    let out = run_stdin(
+        &[
+            "hpa",
+            "what-if",
+            "-",
+            "--name",
+            "model-server-memory-hpa",
+            "-r",
+            "5",
+            "-s",
+            "memory=120%",
+            "-o",
+            "json",
+        ],
+        &both,
+    );
+    assert_eq!(json_of(&out)["desiredReplicas"], 8);
+}
+
+#[test]
+fn a_bad_field_names_file_document_and_field() {
+    let text = "apiVersion: autoscaling.k8s.io/v1\nkind: VerticalPodAutoscaler\nspec: {}\n---\n\
+                apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nspec:\n  maxReplicas: ten\n";
+    let out = run_stdin(&["hpa", "what-if", "-", "-r", "3"], text);
+    assert_usage_error(&out, &["<stdin>", "document 1", "spec.maxReplicas"]);
+}
+
+#[test]
+fn an_invalid_spec_names_the_field() {
+    let text = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nspec:\n  minReplicas: 5\n  maxReplicas: 2\n";
+    let out = run_stdin(&["hpa", "what-if", "-", "-r", "3"], text);
+    assert_usage_error(&out, &["<stdin>", "document 0", "maxReplicas"]);
+}
+
+#[test]
+fn no_hpa_in_the_file() {
+    let text = "apiVersion: v1\nkind: Service\nmetadata: {name: x}\n";
+    let out = run_stdin(&["hpa", "what-if", "-", "-r", "3"], text);
+    assert_usage_error(&out, &["no HorizontalPodAutoscaler", "Service"]);
+}
+
+#[test]
+fn a_missing_file_is_named() {
+    let out = run(&["hpa", "what-if", "/nonexistent/hpa.yaml", "-r", "3"]);
+    assert_usage_error(&out, &["/nonexistent/hpa.yaml"]);
+}
+
+#[test]
+fn bad_values_are_refused() {
+    let path = manifest("01-basic-cpu-based-hpa.yaml");
+    for (set, needle) in [
+        ("cpu=nan%", "percentage"),
+        ("cpu=-5%", "percentage"),
+        ("cpu=-1", "negative"),
+        ("cpu=lots", "cpu"),
+        ("cpu", "METRIC=VALUE"),
+        ("gpu=3", "no metric named \"gpu\""),
+    ] {
+        let out = run(&["hpa", "what-if", &path, "-r", "3", "--set", set]);
+        assert_usage_error(&out, &[needle]);
+    }
+    let out = run(&["hpa", "what-if", &path, "-r", "-3"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["hpa", "what-if", &path]);
+    assert_usage_error(&out, &["--replicas"]);
+    let out = run(&["hpa", "what-if", &path, "-r", "3", "-o", "xml"]);
+    assert_usage_error(&out, &["--output xml"]);
+    let out = run(&["hpa", "frobnicate"]);
+    assert_usage_error(&out, &["frobnicate"]);
+}
+
+#[test]
+fn help_and_version() {
+    let out = run(&["--version"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("tidescale "));
+    let out = run(&["hpa", "what-if", "--help"]);
+    assert!(out.status.success());
+    let s = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(s.contains("identical running, ready pods"), "{s}");
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn sources_shared_with_the_python_door_stay_identical() {
+    assert_eq!(
+        include_str!("../src/manifest.rs"),
+        include_str!("../../python/src/manifest.rs")
+    );
+    assert_eq!(
+        include_str!("../src/report.rs"),
+        include_str!("../../python/src/report.rs")
+    );
+}

@@ -1,0 +1,37 @@
+//! The native part of the `tidescale` Python package (`tidescale._native`).
+//!
+//! This layer is thin: it converts Python values to the core's types and maps errors to the
+//! exceptions of `tidescale.exceptions`. The Pythonic layer is `tidescale.hpa` (in `py_src/`).
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use pyo3::prelude::*;
+
+mod batch;
+mod controller;
+mod convert;
+mod decision;
+mod errors;
+mod manifest;
+mod observation;
+mod report;
+
+/// tidescale: Kubernetes-exact autoscaling decisions.
+#[pymodule(gil_used = false)]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<controller::Controller>()?;
+    m.add_class::<decision::Decision>()?;
+    m.add_class::<decision::Condition>()?;
+    m.add_class::<decision::MetricResult>()?;
+    m.add_function(wrap_pyfunction!(batch::evaluate_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(controller::load_manifest, m)?)?;
+    m.add_function(wrap_pyfunction!(controller::default_settings, m)?)?;
+    Ok(())
+}
