@@ -1,0 +1,165 @@
+//! The cost of the C door: one HPA step through `ts_hpa_step` (called from Rust through the
+//! `extern "C"` function, with C structs) against the same step on the core `Controller`.
+//! 10 pods, 2 metrics (CPU utilization and a Pods metric), warm history.
+//!
+//! `cargo bench -p tidescale-ffi --bench ffi_step -- --warm-up-time 1 --measurement-time 3`
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use tidescale::{
+    ts_hpa, ts_hpa_decision, ts_hpa_free, ts_hpa_history_load, ts_hpa_new, ts_hpa_step,
+    ts_metric_kind, ts_metric_reading, ts_pod, ts_pod_default, ts_pod_sample, ts_ready, ts_result,
+    ts_scale,
+};
+use tidescale_core::Timestamp;
+use tidescale_core::hpa::{
+    Controller, History, MetricValues, Observation, Pod, PodMetric, Recommendation, Scale,
+    ScaleEvent, Settings,
+};
+
+const PODS: usize = 10;
+const MANIFEST: &str = r#"{"spec": {"minReplicas": 1, "maxReplicas": 100000,
+  "metrics": [
+    {"type": "Resource", "resource": {"name": "cpu",
+      "target": {"type": "Utilization", "averageUtilization": 60}}},
+    {"type": "Pods", "pods": {"metric": {"name": "http_requests_per_second"},
+      "target": {"type": "AverageValue", "averageValue": "100"}}}],
+  "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300}}}}"#;
+
+fn history(now: Timestamp) -> History {
+    History {
+        recommendations: Some(
+            (0..20)
+                .map(|i| Recommendation {
+                    replicas: PODS as i32,
+                    time: now.minus_secs(15 * i),
+                })
+                .collect(),
+        ),
+        scale_up_events: (0..10)
+            .map(|i| ScaleEvent {
+                replica_change: 1,
+                time: now.minus_secs(6 * i),
+                outdated: false,
+            })
+            .collect(),
+        scale_down_events: Vec::new(),
+    }
+}
+
+fn usage(i: usize, base: i64) -> i64 {
+    base + (i as i64 % 7) * 10
+}
+
+fn core_step(c: &mut Criterion) {
+    let hpa = tidescale_core::manifest::hpa_from_str(MANIFEST, None).unwrap();
+    let mut ctl = Controller::new(hpa, Settings::default()).unwrap();
+    let mut now = Timestamp::from_secs(10_000);
+    ctl.set_history(history(now));
+    let pods: Vec<Pod> = (0..PODS)
+        .map(|i| Pod::running(&format!("model-server-{i}"), 1000))
+        .collect();
+    let cpu: Vec<PodMetric> = (0..PODS)
+        .map(|i| PodMetric::new(i, usage(i, 900), now))
+        .collect();
+    let rps: Vec<PodMetric> = (0..PODS)
+        .map(|i| PodMetric::new(i, usage(i, 120_000), now))
+        .collect();
+    let metrics = [MetricValues::Pods(&cpu), MetricValues::Pods(&rps)];
+    c.bench_function("ffi_step/core_controller_step/10_pods_2_metrics", |b| {
+        b.iter(|| {
+            now = now.plus_secs(15);
+            let obs = Observation {
+                scale: Scale {
+                    spec_replicas: PODS as i32,
+                    status_replicas: PODS as i32,
+                },
+                pods: black_box(&pods),
+                metrics: black_box(&metrics),
+            };
+            black_box(ctl.step(now, &obs).map(|d| d.desired_replicas))
+        })
+    });
+}
+
+fn c_abi_step(c: &mut Criterion) {
+    let mut hpa: *mut ts_hpa = std::ptr::null_mut();
+    let r = unsafe {
+        ts_hpa_new(
+            MANIFEST.as_ptr().cast(),
+            MANIFEST.len(),
+            std::ptr::null(),
+            0,
+            &mut hpa,
+        )
+    };
+    assert_eq!(r, ts_result::Ok);
+    let mut now = Timestamp::from_secs(10_000);
+    let h = serde_json::to_string(&history(now)).unwrap();
+    assert_eq!(
+        unsafe { ts_hpa_history_load(hpa, h.as_ptr().cast(), h.len()) },
+        ts_result::Ok
+    );
+    let names: Vec<String> = (0..PODS).map(|i| format!("model-server-{i}")).collect();
+    let pods: Vec<ts_pod> = names
+        .iter()
+        .map(|n| ts_pod {
+            name: n.as_ptr().cast(),
+            name_len: n.len(),
+            has_start_time: true,
+            start_ms: -3_600_000,
+            ready: ts_ready::True as u32,
+            ready_transition_ms: -3_600_000,
+            has_cpu_request: true,
+            cpu_request_milli: 1000,
+            ..ts_pod_default()
+        })
+        .collect();
+    let sample = |i: usize, base: i64| ts_pod_sample {
+        pod: i,
+        value_milli: usage(i, base),
+        timestamp_ms: now.as_millis(),
+        window_ms: 60_000,
+    };
+    let cpu: Vec<ts_pod_sample> = (0..PODS).map(|i| sample(i, 900)).collect();
+    let rps: Vec<ts_pod_sample> = (0..PODS).map(|i| sample(i, 120_000)).collect();
+    let reading = |s: &[ts_pod_sample]| ts_metric_reading {
+        kind: ts_metric_kind::Pods as u32,
+        samples: s.as_ptr(),
+        n_samples: s.len(),
+        values: std::ptr::null(),
+        n_values: 0,
+        object_value_milli: 0,
+    };
+    let readings = [reading(&cpu), reading(&rps)];
+    let scale = ts_scale {
+        spec_replicas: PODS as i32,
+        status_replicas: PODS as i32,
+    };
+    let mut d = ts_hpa_decision::default();
+    c.bench_function("ffi_step/ts_hpa_step/10_pods_2_metrics", |b| {
+        b.iter(|| {
+            now = now.plus_secs(15);
+            let r = unsafe {
+                ts_hpa_step(
+                    hpa,
+                    now.as_millis(),
+                    &scale,
+                    black_box(pods.as_ptr()),
+                    pods.len(),
+                    black_box(readings.as_ptr()),
+                    readings.len(),
+                    &mut d,
+                )
+            };
+            black_box((r, d.desired_replicas))
+        })
+    });
+    assert_eq!(d.current_replicas, PODS as i32, "the step really ran");
+    assert_eq!(d.chosen_metric, 0);
+    unsafe { ts_hpa_free(hpa) };
+}
+
+criterion_group!(benches, core_step, c_abi_step);
+criterion_main!(benches);

@@ -1,0 +1,196 @@
+//! Manifest, settings and history text to core types: JSON through `serde_json`, YAML through
+//! `serde-saphyr` with parsing budgets (the manifest may come from an untrusted source).
+
+use serde_json::Value;
+use tidescale_core::hpa::{History, HorizontalPodAutoscaler, Settings};
+
+use crate::result::{FfiError, FfiResult, ts_result};
+
+/// Largest manifest accepted, in bytes.
+pub(crate) const MAX_MANIFEST_BYTES: usize = 4 << 20;
+/// Largest settings text accepted, in bytes.
+pub(crate) const MAX_SETTINGS_BYTES: usize = 64 << 10;
+/// Largest history text accepted, in bytes.
+pub(crate) const MAX_HISTORY_BYTES: usize = 16 << 20;
+
+const HPA_KIND: &str = "HorizontalPodAutoscaler";
+
+/// Parses an HPA manifest given as JSON (first non-blank character `{` or `[`) or YAML. A YAML stream
+/// with several documents (`---`) yields its one `HorizontalPodAutoscaler` document; a single
+/// document without `kind` is taken as the HPA.
+pub(crate) fn parse_hpa(text: &str) -> FfiResult<HorizontalPodAutoscaler> {
+    let body = text.trim_start_matches('\u{feff}').trim_start();
+    let docs = if body.starts_with('{') || body.starts_with('[') {
+        // a JSON array is a list of documents, as in `tidescale::manifest::documents`
+        let value = serde_json::from_str::<Value>(body).map_err(|e| {
+            FfiError::new(
+                ts_result::InvalidJson,
+                format!("manifest: invalid JSON: {e}"),
+            )
+        })?;
+        match value {
+            Value::Array(items) => items,
+            v => vec![v],
+        }
+    } else {
+        serde_saphyr::from_multiple_with_options::<Value>(body, yaml_options()).map_err(|e| {
+            FfiError::new(
+                ts_result::InvalidYaml,
+                format!("manifest: invalid YAML: {e}"),
+            )
+        })?
+    };
+    let doc = pick_hpa(docs.into_iter().filter(|d| !d.is_null()).collect())?;
+    if let Some(v) = doc.get("apiVersion").and_then(Value::as_str)
+        && v != "autoscaling/v2"
+        && v.starts_with("autoscaling/")
+    {
+        return Err(FfiError::new(
+            ts_result::InvalidManifest,
+            format!("manifest: apiVersion {v} is not supported, write autoscaling/v2"),
+        ));
+    }
+    serde_json::from_value(doc).map_err(|e| {
+        FfiError::new(
+            ts_result::InvalidManifest,
+            format!("manifest: not an autoscaling/v2 HorizontalPodAutoscaler: {e}"),
+        )
+    })
+}
+
+fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: 64,
+            max_documents: 256,
+            max_nodes: 200_000,
+            max_events: 500_000,
+            max_aliases: 1_000,
+            max_anchors: 1_000,
+            max_total_scalar_bytes: MAX_MANIFEST_BYTES,
+        },
+    }
+}
+
+fn pick_hpa(docs: Vec<Value>) -> FfiResult<Value> {
+    let total = docs.len();
+    let mut hpas = docs
+        .into_iter()
+        .enumerate()
+        .filter(|(_, d)| d.get("kind").and_then(Value::as_str) == Some(HPA_KIND) || total == 1);
+    let Some((first, doc)) = hpas.next() else {
+        return Err(FfiError::new(
+            ts_result::HpaNotFound,
+            format!("manifest: none of its {total} documents is a {HPA_KIND}"),
+        ));
+    };
+    if let Some((second, _)) = hpas.next() {
+        return Err(FfiError::new(
+            ts_result::AmbiguousManifest,
+            format!(
+                "manifest: documents {first} and {second} are both {HPA_KIND}s; pass one of them"
+            ),
+        ));
+    }
+    match doc.get("kind").and_then(Value::as_str) {
+        Some(kind) if kind != HPA_KIND => Err(FfiError::new(
+            ts_result::HpaNotFound,
+            format!("manifest: kind is {kind}, not {HPA_KIND}"),
+        )),
+        _ if !doc.is_object() => Err(FfiError::new(
+            ts_result::InvalidManifest,
+            "manifest: the document is not a mapping",
+        )),
+        _ => Ok(doc),
+    }
+}
+
+/// Parses controller settings (JSON, camelCase fields of `tidescale::hpa::Settings`; missing
+/// fields keep Kubernetes' defaults). Empty text gives the defaults.
+pub(crate) fn parse_settings(text: &str) -> FfiResult<Settings> {
+    if text.trim().is_empty() {
+        return Ok(Settings::default());
+    }
+    serde_json::from_str(text)
+        .map_err(|e| FfiError::new(ts_result::InvalidSettings, format!("settings: {e}")))
+}
+
+/// Parses a saved history (the JSON written by `ts_hpa_history_save`).
+pub(crate) fn parse_history(text: &str) -> FfiResult<History> {
+    serde_json::from_str(text)
+        .map_err(|e| FfiError::new(ts_result::InvalidHistory, format!("history: {e}")))
+}
+
+/// Serializes a history to JSON.
+pub(crate) fn history_json(h: &History) -> FfiResult<String> {
+    serde_json::to_string(h)
+        .map_err(|e| FfiError::new(ts_result::Internal, format!("history: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_stream_picks_the_hpa() {
+        let y = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n---\n\
+                 apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\n\
+                 spec:\n  maxReplicas: 7\n  metrics:\n  - type: Resource\n    resource:\n      \
+                 name: cpu\n      target: {type: Utilization, averageUtilization: 60}\n";
+        let h = parse_hpa(y).unwrap();
+        assert_eq!(h.spec.max_replicas, 7);
+        assert_eq!(h.metadata.name.as_deref(), Some("web"));
+    }
+
+    #[test]
+    fn errors_are_typed() {
+        let code = |t: &str| parse_hpa(t).unwrap_err().code;
+        assert_eq!(code("{\"spec\": "), ts_result::InvalidJson);
+        assert_eq!(code("spec: [unclosed"), ts_result::InvalidYaml);
+        assert_eq!(code("kind: Deployment\n"), ts_result::HpaNotFound);
+        assert_eq!(
+            code("kind: Service\n---\nkind: Deployment\n"),
+            ts_result::HpaNotFound
+        );
+        let two = "kind: HorizontalPodAutoscaler\nspec: {maxReplicas: 2}\n---\n\
+                   kind: HorizontalPodAutoscaler\nspec: {maxReplicas: 3}\n";
+        assert_eq!(code(two), ts_result::AmbiguousManifest);
+        assert_eq!(code("{\"spec\": {}}"), ts_result::InvalidManifest);
+        assert_eq!(
+            code("{\"apiVersion\": \"autoscaling/v1\", \"spec\": {\"maxReplicas\": 3}}"),
+            ts_result::InvalidManifest
+        );
+        assert_eq!(code("42"), ts_result::InvalidManifest);
+        assert_eq!(code("[]"), ts_result::HpaNotFound);
+        assert_eq!(
+            parse_hpa("[{\"kind\": \"Service\"}, {\"spec\": {\"maxReplicas\": 5}, \"kind\": \"HorizontalPodAutoscaler\"}]")
+                .unwrap()
+                .spec
+                .max_replicas,
+            5
+        );
+        // nesting budgets: YAML depth 64, serde_json's recursion limit 128
+        let deep = format!("spec: {}1{}", "[".repeat(100), "]".repeat(100));
+        assert_eq!(code(&deep), ts_result::InvalidYaml);
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(code(&deep), ts_result::InvalidJson);
+    }
+
+    #[test]
+    fn settings_and_history() {
+        assert_eq!(parse_settings("").unwrap(), Settings::default());
+        let s = parse_settings(r#"{"tolerance": 0.2}"#).unwrap();
+        assert!((s.tolerance - 0.2).abs() < 1e-12);
+        assert_eq!(s.sync_period_seconds, 15);
+        assert_eq!(
+            parse_settings("{").unwrap_err().code,
+            ts_result::InvalidSettings
+        );
+        assert_eq!(
+            parse_history("[]").unwrap_err().code,
+            ts_result::InvalidHistory
+        );
+        let h = History::default();
+        assert_eq!(parse_history(&history_json(&h).unwrap()).unwrap(), h);
+    }
+}
