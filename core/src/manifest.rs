@@ -26,9 +26,31 @@ use crate::hpa::HorizontalPodAutoscaler;
 /// untrusted input can cause.
 pub const MAX_MANIFEST_BYTES: usize = 4 << 20;
 
+/// What kind of problem a manifest has (the C ABI maps each to a result code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ManifestErrorKind {
+    /// Over [`MAX_MANIFEST_BYTES`].
+    TooLarge,
+    /// Text that starts like JSON but is not valid JSON.
+    InvalidJson,
+    /// Invalid YAML, or YAML over the parsing budgets (depth, nodes, aliases).
+    InvalidYaml,
+    /// No object of the wanted kind.
+    NotFound,
+    /// Several objects of the wanted kind and no name to choose.
+    Ambiguous,
+    /// An `apiVersion` tidescale does not read.
+    UnsupportedApiVersion,
+    /// The object does not have the Kubernetes shape (a field of the wrong type, a missing
+    /// required field, an unknown enum value).
+    InvalidObject,
+}
+
 /// Why a manifest could not be read, and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ManifestError {
+    /// The kind of problem.
+    pub kind: ManifestErrorKind,
     /// 0-based index of the document in a `---` stream, when known.
     pub document: Option<usize>,
     /// The field path inside the document (`spec.metrics[0].resource.target`), when known.
@@ -38,9 +60,15 @@ pub struct ManifestError {
 }
 
 impl ManifestError {
-    /// An error at `document` / `path`.
-    pub fn new(document: Option<usize>, path: Option<String>, message: impl Into<String>) -> Self {
+    /// An error of `kind` at `document` / `path`.
+    pub fn new(
+        kind: ManifestErrorKind,
+        document: Option<usize>,
+        path: Option<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
+            kind,
             document,
             path,
             message: message.into(),
@@ -115,6 +143,7 @@ pub struct Loaded<T> {
 pub fn documents(text: &str) -> Result<Vec<(usize, Value)>, ManifestError> {
     if text.len() > MAX_MANIFEST_BYTES {
         return Err(ManifestError::new(
+            ManifestErrorKind::TooLarge,
             None,
             None,
             format!(
@@ -123,23 +152,50 @@ pub fn documents(text: &str) -> Result<Vec<(usize, Value)>, ManifestError> {
             ),
         ));
     }
-    let trimmed = text.trim_start();
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     let docs: Vec<Value> = if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        match serde_json::from_str(trimmed)
-            .map_err(|e| ManifestError::new(None, None, format!("invalid JSON: {e}")))?
-        {
+        // serde_json bounds nesting at 128 levels
+        match serde_json::from_str(trimmed).map_err(|e| {
+            ManifestError::new(
+                ManifestErrorKind::InvalidJson,
+                None,
+                None,
+                format!("invalid JSON: {e}"),
+            )
+        })? {
             Value::Array(items) => items,
             other => vec![other],
         }
     } else {
-        serde_saphyr::from_multiple::<Value>(text)
-            .map_err(|e| ManifestError::new(None, None, format!("invalid YAML: {e}")))?
+        serde_saphyr::from_multiple_with_options::<Value>(trimmed, yaml_options()).map_err(|e| {
+            ManifestError::new(
+                ManifestErrorKind::InvalidYaml,
+                None,
+                None,
+                format!("invalid YAML: {e}"),
+            )
+        })?
     };
     Ok(docs
         .into_iter()
         .enumerate()
         .filter(|(_, v)| !v.is_null())
         .collect())
+}
+
+/// Parsing budgets for untrusted YAML: nesting, nodes, events, aliases and anchors.
+fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: 64,
+            max_documents: 256,
+            max_nodes: 200_000,
+            max_events: 500_000,
+            max_aliases: 1_000,
+            max_anchors: 1_000,
+            max_total_scalar_bytes: MAX_MANIFEST_BYTES,
+        },
+    }
 }
 
 fn str_at<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
@@ -202,6 +258,7 @@ pub fn pick<T: DeserializeOwned>(
         candidates.retain(|(_, _, v)| name_of(v) == Some(n));
         if candidates.is_empty() {
             return Err(ManifestError::new(
+                ManifestErrorKind::NotFound,
                 None,
                 None,
                 format!("no {want} named {n:?} in the manifest"),
@@ -214,6 +271,7 @@ pub fn pick<T: DeserializeOwned>(
             .map(|(i, _, v)| format!("{} (document {i})", name_of(v).unwrap_or("<unnamed>")))
             .collect();
         return Err(ManifestError::new(
+            ManifestErrorKind::Ambiguous,
             None,
             None,
             format!(
@@ -230,6 +288,7 @@ pub fn pick<T: DeserializeOwned>(
             seen.join(", ")
         };
         return Err(ManifestError::new(
+            ManifestErrorKind::NotFound,
             None,
             None,
             format!("no {want} in {total} document(s) (found: {found})"),
@@ -239,6 +298,7 @@ pub fn pick<T: DeserializeOwned>(
         && !kind.api_versions.contains(&v)
     {
         return Err(ManifestError::new(
+            ManifestErrorKind::UnsupportedApiVersion,
             Some(doc),
             Some(format!("{prefix}apiVersion")),
             format!(
@@ -255,6 +315,7 @@ pub fn pick<T: DeserializeOwned>(
             format!("{prefix}{path}")
         };
         ManifestError::new(
+            ManifestErrorKind::InvalidObject,
             Some(doc),
             (!path.is_empty()).then_some(path),
             e.into_inner().to_string(),
@@ -326,6 +387,21 @@ mod tests {
         .to_string();
         assert!(e.contains("autoscaling/v1 is not supported"), "{e}");
         assert!(hpa_from_str("a: [1, 2", None).is_err());
+        let kind = |t: &str| {
+            load::<HorizontalPodAutoscaler>(t, &HPA, None)
+                .unwrap_err()
+                .kind
+        };
+        assert_eq!(kind("{\"spec\": "), ManifestErrorKind::InvalidJson);
+        assert_eq!(kind("spec: [unclosed"), ManifestErrorKind::InvalidYaml);
+        assert_eq!(kind("kind: Deployment\n"), ManifestErrorKind::NotFound);
+        assert_eq!(kind("[]"), ManifestErrorKind::NotFound);
+        assert_eq!(kind("42"), ManifestErrorKind::NotFound);
+        assert_eq!(kind("{\"spec\": {}}"), ManifestErrorKind::InvalidObject);
+        let deep = format!("spec: {}1{}", "[".repeat(100), "]".repeat(100));
+        assert_eq!(kind(&deep), ManifestErrorKind::InvalidYaml);
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(kind(&deep), ManifestErrorKind::InvalidJson);
         assert!(hpa_from_str("{\"kind\": ", None).is_err());
         let two = "kind: HorizontalPodAutoscaler\nmetadata: {name: a}\nspec: {maxReplicas: 1}\n---\nkind: HorizontalPodAutoscaler\nmetadata: {name: b}\nspec: {maxReplicas: 2}\n";
         assert!(

@@ -8,7 +8,7 @@
 // This example runs on a virtual clock with a synthetic load so that it is deterministic and
 // quick; a real server would use a monotonic clock and its own metrics.
 //
-//   c++ -std=c++17 -Iinclude examples/cpp/model_server_loop.cpp target/debug/libtidescale.a
+//   c++ -std=c++17 -Iinclude examples/cpp/model_server_loop.cpp target/debug/libtidescale_ffi.a
 //       -lpthread -ldl -lm -o model_server_loop
 //   ./model_server_loop [hpa.yaml]
 #include <cmath>

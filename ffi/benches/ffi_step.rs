@@ -7,15 +7,15 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use tidescale::{
-    ts_hpa, ts_hpa_decision, ts_hpa_free, ts_hpa_history_load, ts_hpa_new, ts_hpa_step,
-    ts_metric_kind, ts_metric_reading, ts_pod, ts_pod_default, ts_pod_sample, ts_ready, ts_result,
-    ts_scale,
-};
 use tidescale_core::Timestamp;
 use tidescale_core::hpa::{
     Controller, History, MetricValues, Observation, Pod, PodMetric, Recommendation, Scale,
     ScaleEvent, Settings,
+};
+use tidescale_ffi::{
+    ts_hpa, ts_hpa_decision, ts_hpa_free, ts_hpa_history_load, ts_hpa_new, ts_hpa_step,
+    ts_metric_kind, ts_metric_reading, ts_pod, ts_pod_default, ts_pod_sample, ts_ready, ts_result,
+    ts_scale,
 };
 
 const PODS: usize = 10;

@@ -1,108 +1,38 @@
 //! Manifest, settings and history text to core types: JSON through `serde_json`, YAML through
 //! `serde-saphyr` with parsing budgets (the manifest may come from an untrusted source).
 
-use serde_json::Value;
 use tidescale_core::hpa::{History, HorizontalPodAutoscaler, Settings};
+use tidescale_core::manifest::{self, ManifestErrorKind};
 
 use crate::result::{FfiError, FfiResult, ts_result};
 
-/// Largest manifest accepted, in bytes.
-pub(crate) const MAX_MANIFEST_BYTES: usize = 4 << 20;
+/// Largest manifest accepted, in bytes (the core loader's cap).
+pub(crate) const MAX_MANIFEST_BYTES: usize = manifest::MAX_MANIFEST_BYTES;
 /// Largest settings text accepted, in bytes.
 pub(crate) const MAX_SETTINGS_BYTES: usize = 64 << 10;
 /// Largest history text accepted, in bytes.
 pub(crate) const MAX_HISTORY_BYTES: usize = 16 << 20;
 
-const HPA_KIND: &str = "HorizontalPodAutoscaler";
-
-/// Parses an HPA manifest given as JSON (first non-blank character `{` or `[`) or YAML. A YAML stream
-/// with several documents (`---`) yields its one `HorizontalPodAutoscaler` document; a single
-/// document without `kind` is taken as the HPA.
+/// Parses an HPA manifest given as JSON (first non-blank character `{` or `[`) or YAML, with
+/// the core's loader (`tidescale::manifest`: parsing budgets, multi-document streams,
+/// `kind: List`), mapping each kind of failure to its result code.
 pub(crate) fn parse_hpa(text: &str) -> FfiResult<HorizontalPodAutoscaler> {
-    let body = text.trim_start_matches('\u{feff}').trim_start();
-    let docs = if body.starts_with('{') || body.starts_with('[') {
-        // a JSON array is a list of documents, as in `tidescale::manifest::documents`
-        let value = serde_json::from_str::<Value>(body).map_err(|e| {
-            FfiError::new(
-                ts_result::InvalidJson,
-                format!("manifest: invalid JSON: {e}"),
-            )
-        })?;
-        match value {
-            Value::Array(items) => items,
-            v => vec![v],
-        }
-    } else {
-        serde_saphyr::from_multiple_with_options::<Value>(body, yaml_options()).map_err(|e| {
-            FfiError::new(
-                ts_result::InvalidYaml,
-                format!("manifest: invalid YAML: {e}"),
-            )
-        })?
-    };
-    let doc = pick_hpa(docs.into_iter().filter(|d| !d.is_null()).collect())?;
-    if let Some(v) = doc.get("apiVersion").and_then(Value::as_str)
-        && v != "autoscaling/v2"
-        && v.starts_with("autoscaling/")
-    {
-        return Err(FfiError::new(
-            ts_result::InvalidManifest,
-            format!("manifest: apiVersion {v} is not supported, write autoscaling/v2"),
-        ));
-    }
-    serde_json::from_value(doc).map_err(|e| {
-        FfiError::new(
-            ts_result::InvalidManifest,
-            format!("manifest: not an autoscaling/v2 HorizontalPodAutoscaler: {e}"),
-        )
-    })
-}
-
-fn yaml_options() -> serde_saphyr::Options {
-    serde_saphyr::options! {
-        budget: serde_saphyr::budget! {
-            max_depth: 64,
-            max_documents: 256,
-            max_nodes: 200_000,
-            max_events: 500_000,
-            max_aliases: 1_000,
-            max_anchors: 1_000,
-            max_total_scalar_bytes: MAX_MANIFEST_BYTES,
-        },
-    }
-}
-
-fn pick_hpa(docs: Vec<Value>) -> FfiResult<Value> {
-    let total = docs.len();
-    let mut hpas = docs
-        .into_iter()
-        .enumerate()
-        .filter(|(_, d)| d.get("kind").and_then(Value::as_str) == Some(HPA_KIND) || total == 1);
-    let Some((first, doc)) = hpas.next() else {
-        return Err(FfiError::new(
-            ts_result::HpaNotFound,
-            format!("manifest: none of its {total} documents is a {HPA_KIND}"),
-        ));
-    };
-    if let Some((second, _)) = hpas.next() {
-        return Err(FfiError::new(
-            ts_result::AmbiguousManifest,
-            format!(
-                "manifest: documents {first} and {second} are both {HPA_KIND}s; pass one of them"
-            ),
-        ));
-    }
-    match doc.get("kind").and_then(Value::as_str) {
-        Some(kind) if kind != HPA_KIND => Err(FfiError::new(
-            ts_result::HpaNotFound,
-            format!("manifest: kind is {kind}, not {HPA_KIND}"),
-        )),
-        _ if !doc.is_object() => Err(FfiError::new(
-            ts_result::InvalidManifest,
-            "manifest: the document is not a mapping",
-        )),
-        _ => Ok(doc),
-    }
+    manifest::load::<HorizontalPodAutoscaler>(text, &manifest::HPA, None)
+        .map(|l| l.object)
+        .map_err(|e| {
+            let code = match e.kind {
+                ManifestErrorKind::InvalidJson => ts_result::InvalidJson,
+                ManifestErrorKind::InvalidYaml | ManifestErrorKind::TooLarge => {
+                    ts_result::InvalidYaml
+                }
+                ManifestErrorKind::NotFound => ts_result::HpaNotFound,
+                ManifestErrorKind::Ambiguous => ts_result::AmbiguousManifest,
+                ManifestErrorKind::UnsupportedApiVersion | ManifestErrorKind::InvalidObject => {
+                    ts_result::InvalidManifest
+                }
+            };
+            FfiError::new(code, format!("manifest: {e}"))
+        })
 }
 
 /// Parses controller settings (JSON, camelCase fields of `tidescale::hpa::Settings`; missing
@@ -160,7 +90,7 @@ mod tests {
             code("{\"apiVersion\": \"autoscaling/v1\", \"spec\": {\"maxReplicas\": 3}}"),
             ts_result::InvalidManifest
         );
-        assert_eq!(code("42"), ts_result::InvalidManifest);
+        assert_eq!(code("42"), ts_result::HpaNotFound);
         assert_eq!(code("[]"), ts_result::HpaNotFound);
         assert_eq!(
             parse_hpa("[{\"kind\": \"Service\"}, {\"spec\": {\"maxReplicas\": 5}, \"kind\": \"HorizontalPodAutoscaler\"}]")

@@ -5,7 +5,7 @@
 
 use std::mem::{align_of, offset_of, size_of};
 
-use tidescale::*;
+use tidescale_ffi::*;
 
 #[test]
 fn abi_version_is_pinned() {

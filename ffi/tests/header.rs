@@ -87,8 +87,8 @@ fn version_macros_match_cargo() {
         "((TS_VERSION_MAJOR << 16) | (TS_VERSION_MINOR << 8) | TS_VERSION_PATCH)"
     );
     assert!(major < 256 && minor < 256 && patch < 256);
-    assert_eq!(num("TS_ABI_VERSION"), tidescale::ts_abi_version());
-    let v = unsafe { std::ffi::CStr::from_ptr(tidescale::ts_version()) };
+    assert_eq!(num("TS_ABI_VERSION"), tidescale_ffi::ts_abi_version());
+    let v = unsafe { std::ffi::CStr::from_ptr(tidescale_ffi::ts_version()) };
     assert_eq!(
         v.to_str().unwrap(),
         format!("tidescale/{major}.{minor}.{patch}")
@@ -123,16 +123,16 @@ fn screaming(camel: &str) -> String {
 fn every_result_code_has_a_description() {
     let header = std::fs::read_to_string(repo_root().join("include/tidescale.h")).unwrap();
     let codes = constants(&header, "TS_RESULT_");
-    assert_eq!(codes.len(), tidescale::ts_result::ALL.len());
+    assert_eq!(codes.len(), tidescale_ffi::ts_result::ALL.len());
     assert_eq!(codes[0], ("TS_RESULT_OK".to_owned(), 0));
     for (name, code) in &codes {
-        let p = tidescale::ts_result_str(*code);
+        let p = tidescale_ffi::ts_result_str(*code);
         assert!(!p.is_null(), "{name} has no description");
-        let r = tidescale::ts_result::from_u32(*code).unwrap();
+        let r = tidescale_ffi::ts_result::from_u32(*code).unwrap();
         assert_eq!(*name, format!("TS_RESULT_{}", screaming(&format!("{r:?}"))));
     }
-    assert!(tidescale::ts_result_str(1).is_null());
-    assert!(tidescale::ts_result_str(u32::MAX).is_null());
+    assert!(tidescale_ffi::ts_result_str(1).is_null());
+    assert!(tidescale_ffi::ts_result_str(u32::MAX).is_null());
 }
 
 #[test]
@@ -153,10 +153,10 @@ fn reason_codes_mirror_the_core() {
             "{r:?} = {} is missing from the header",
             r.code()
         );
-        let s = unsafe { std::ffi::CStr::from_ptr(tidescale::ts_reason_str(r.code())) };
+        let s = unsafe { std::ffi::CStr::from_ptr(tidescale_ffi::ts_reason_str(r.code())) };
         assert_eq!(s.to_str().unwrap(), r.as_str());
     }
-    let none = unsafe { std::ffi::CStr::from_ptr(tidescale::ts_reason_str(0)) };
+    let none = unsafe { std::ffi::CStr::from_ptr(tidescale_ffi::ts_reason_str(0)) };
     assert_eq!(none.to_bytes(), b"");
-    assert!(tidescale::ts_reason_str(9999).is_null());
+    assert!(tidescale_ffi::ts_reason_str(9999).is_null());
 }

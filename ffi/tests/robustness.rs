@@ -2,7 +2,7 @@
 //! bytes and arbitrary observations give a result code, and a failed call writes no output.
 
 use proptest::prelude::*;
-use tidescale::*;
+use tidescale_ffi::*;
 
 const MANIFEST: &str = r#"{"spec": {"minReplicas": 1, "maxReplicas": 20, "metrics": [
   {"type": "Resource", "resource": {"name": "cpu",

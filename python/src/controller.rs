@@ -35,6 +35,7 @@ pub(crate) fn manifest_from_py(
         pick::<HorizontalPodAutoscaler>(docs, &HPA, name)
     } else {
         Err(LoadError {
+            kind: tidescale::manifest::ManifestErrorKind::InvalidObject,
             document: None,
             path: None,
             message: format!(
