@@ -154,7 +154,7 @@ def test_from_file_and_load_manifest() -> None:
 
 def test_name_chooses_among_several() -> None:
     text = manifest_text("01-basic-cpu-based-hpa.yaml") + "\n---\n" + manifest_text("02-memory-based-hpa.yaml")
-    with pytest.raises(ManifestError, match="2 HorizontalPodAutoscalers"):
+    with pytest.raises(ManifestError, match="2 HorizontalPodAutoscaler objects"):
         hpa.Controller(text)
     ctl = hpa.Controller(text, name="model-server-memory-hpa")
     assert ctl.metric_names == ["memory"]
