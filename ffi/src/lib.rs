@@ -37,12 +37,15 @@ mod manifest;
 mod observe;
 mod result;
 mod types;
+mod vpa;
+mod vpa_options;
 
 use std::ffi::c_char;
 
 pub use hpa::*;
 pub use result::{ts_last_error, ts_last_error_message, ts_result, ts_result_str};
 pub use types::*;
+pub use vpa::*;
 
 /// The ABI version of this library. It changes on any incompatible change of a function
 /// signature, a struct layout or a code's meaning, even within 0.x. Compare
