@@ -1,7 +1,8 @@
 //! # tidescale C ABI
 //!
-//! The C door of [tidescale](tidescale_core): Kubernetes-exact HorizontalPodAutoscaler
-//! decisions for C and C++ hosts (model servers, proxies, schedulers). Build it as
+//! The C door of [tidescale](tidescale_core): Kubernetes-exact HorizontalPodAutoscaler, VPA
+//! recommender, KEDA and Prometheus-function results for C and C++ hosts (model servers,
+//! proxies, schedulers). Build it as
 //! `libtidescale.a` / `libtidescale.so` and include the generated `include/tidescale.h`.
 //!
 //! ## Conventions (rustls-ffi's, with a `ts_` prefix)
@@ -33,9 +34,12 @@
 
 mod args;
 mod hpa;
+mod keda;
 mod manifest;
 mod observe;
+mod prom;
 mod result;
+mod scaled_job;
 mod types;
 mod vpa;
 mod vpa_options;
@@ -43,7 +47,10 @@ mod vpa_options;
 use std::ffi::c_char;
 
 pub use hpa::*;
+pub use keda::*;
+pub use prom::*;
 pub use result::{ts_last_error, ts_last_error_message, ts_result, ts_result_str};
+pub use scaled_job::*;
 pub use types::*;
 pub use vpa::*;
 
