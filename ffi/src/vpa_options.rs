@@ -1,7 +1,7 @@
 //! Recommender options JSON to `tidescale::vpa::Recommender`: the upstream recommender flags,
 //! spelled as on the command line without the dashes (`{"target-cpu-percentile": 0.9,
-//! "memory-aggregation-interval": "24h"}`). Unknown flags are rejected; absent flags keep
-//! upstream's defaults.
+//! "memory-aggregation-interval": "24h"}`; the snake_case keys of the Python door are accepted
+//! too). Unknown flags are rejected; absent flags keep upstream's defaults.
 
 use serde_json::{Map, Value};
 use tidescale_core::Quantity;
@@ -41,8 +41,11 @@ fn apply(r: &mut Recommender, map: &Map<String, Value>) -> FfiResult {
     let e = &mut r.estimator;
     let a = &mut r.aggregation;
     for (flag, v) in map {
+        // Flags as spelled on the command line; the snake_case spelling of the Python door
+        // (`target_cpu_percentile`) is accepted too.
+        let key = flag.replace('_', "-");
         let f = flag.as_str();
-        match f {
+        match key.as_str() {
             "target-cpu-percentile" => e.target_cpu_percentile = fraction(f, v)?,
             "recommendation-lower-bound-cpu-percentile" => {
                 e.lower_bound_cpu_percentile = fraction(f, v)?;
@@ -89,6 +92,7 @@ fn apply(r: &mut Recommender, map: &Map<String, Value>) -> FfiResult {
                 list.memory = Some(quantity(f, v)?);
             }
             "feature-gates" => r.per_vpa_config = feature_gates(f, v)?,
+            "per-vpa-config" => r.per_vpa_config = boolean(f, v)?,
             _ => return Err(bad(f, "unknown recommender flag")),
         }
     }
@@ -230,7 +234,7 @@ mod tests {
             r#"{"target-cpu-percentile": 0.8, "memory-aggregation-interval": "1h30m",
                 "cpu-histogram-decay-half-life": 3600, "round-cpu-millicores": 10,
                 "container-recommendation-max-allowed-cpu": "2",
-                "feature-gates": "PerVPAConfig=true"}"#,
+                "feature-gates": "PerVPAConfig=true", "oom_bump_up_ratio": 1.5}"#,
         )
         .unwrap();
         assert_eq!(r.estimator.target_cpu_percentile, 0.8);
@@ -246,6 +250,12 @@ mod tests {
             2000
         );
         assert!(r.per_vpa_config);
+        assert_eq!(r.aggregation.oom_bump_up_ratio, 1.5);
+        assert!(
+            parse_options(r#"{"per_vpa_config": true}"#)
+                .unwrap()
+                .per_vpa_config
+        );
     }
 
     #[test]
