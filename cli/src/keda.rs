@@ -651,7 +651,7 @@ pub(crate) fn job_reasons(o: &JobOutcome) -> Vec<String> {
         c.max_value
     ));
     let d = &o.decision;
-    let r = o.running - min;
+    let r = o.running.saturating_sub(min);
     if o.running < min {
         out.push(format!(
             "{} running < minReplicaCount {min}: fill up to the minimum, effectiveMaxScale = scaleTo = {}",
@@ -670,17 +670,20 @@ pub(crate) fn job_reasons(o: &JobOutcome) -> Vec<String> {
                 "strategy custom: effectiveMaxScale = min(maxScale - {deduction} - trunc({r} x {percentage}), {m}) = {}",
                 d.effective_max_scale
             ),
-            ScalingStrategy::Accurate => format!(
-                "strategy accurate: maxScale + (running - min) - pending = {} + {r} - {} {} {m}, effectiveMaxScale = {}",
-                c.max_value,
-                o.pending,
-                if c.max_value + r - o.pending > m {
-                    "> (capped to max - running)"
+            ScalingStrategy::Accurate => {
+                let sum = c.max_value.saturating_add(r).saturating_sub(o.pending);
+                if sum > m {
+                    format!(
+                        "strategy accurate: maxScale + (running - min) - pending = {sum} > {m}, so effectiveMaxScale = {m} - (running - min) = {}",
+                        d.effective_max_scale
+                    )
                 } else {
-                    "<= (maxScale - pending)"
-                },
-                d.effective_max_scale
-            ),
+                    format!(
+                        "strategy accurate: maxScale + (running - min) - pending = {sum} <= {m}, so effectiveMaxScale = maxScale - pending = {} - {} = {}",
+                        c.max_value, o.pending, d.effective_max_scale
+                    )
+                }
+            }
             ScalingStrategy::Eager => format!(
                 "strategy eager: effectiveMaxScale = min({m} - {r} - {}, maxScale {}) = {}, scaleTo = {m}",
                 o.pending, c.max_value, d.effective_max_scale
