@@ -469,15 +469,19 @@ pub(crate) fn explain_text(o: &Outcome) -> String {
             let (cpu_rows, mem_rows) = o.counts.get(&c.container).copied().unwrap_or((0, 0));
             let _ = writeln!(
                 out,
-                "{} {}: {} {} samples; confidence {conf:.6} (min(history span / 24h, cpu samples / 1440), {} cpu samples)",
+                "{} {}: {} samples in the CSV; confidence {conf:.6} = min(history span / 24h, {} CPU samples / 1440){}",
                 c.container,
                 r.as_str(),
                 match r {
                     ResourceName::Cpu => cpu_rows,
                     ResourceName::Memory => mem_rows,
                 },
-                r.as_str(),
                 c.cpu_samples_in_histogram,
+                if r == ResourceName::Memory {
+                    " (upstream counts CPU samples for memory too)"
+                } else {
+                    ""
+                },
             );
             if !c.controlled.contains(&r) {
                 let _ = writeln!(
