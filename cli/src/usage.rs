@@ -382,7 +382,7 @@ mod tests {
              512Mi,app,2023-11-15T00:00:00Z,250m\n\
              # a comment\n\
              \n\
-             1000,app,1700000060.5,\n",
+             1000,app,1700006460.5,\n",
         )
         .unwrap();
         assert_eq!(s.len(), 2);
@@ -390,7 +390,7 @@ mod tests {
         assert_eq!(s[0].cpu, Some(0.25));
         assert_eq!(s[0].memory, Some(536_870_912.0));
         assert_eq!((s[1].row, s[1].cpu), (5, None));
-        assert_eq!(s[1].time, Timestamp(1_700_000_060_500));
+        assert_eq!(s[1].time, Timestamp(1_700_006_460_500));
     }
 
     #[test]

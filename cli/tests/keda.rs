@@ -476,3 +476,63 @@ fn scaledjob_table_and_errors() {
     );
     assert_error(&out, &["no ScaledJob", "ScaledObject"]);
 }
+
+const CPU_AND_CRON: &str = r#"kind: ScaledObject
+metadata: {name: c}
+spec:
+  scaleTargetRef: {name: w}
+  minReplicaCount: 1
+  maxReplicaCount: 20
+  triggers:
+  - {type: cpu, metricType: Utilization, metadata: {value: "60"}}
+  - {type: cron, name: office, metadata: {timezone: Europe/Paris, start: "0 8 * * 1-5", end: "0 18 * * 1-5", desiredReplicas: "5"}}
+"#;
+
+#[test]
+fn cpu_and_cron_triggers() {
+    let go = |cpu: &str, now: &str| {
+        json_of(&run(
+            &[
+                "keda", "what-if", "-", "-r", "3", "--set", cpu, "--now", now, "-o", "json",
+            ],
+            Some(CPU_AND_CRON),
+        ))
+    };
+    // Monday 09:30 in Paris: the cron window asks for 5, cpu at 120% of a 60% target for 6
+    let d = go("cpu=120%", "2024-05-06T09:30:00Z");
+    assert_eq!(d["triggers"][1]["active"], true);
+    assert_eq!(d["triggers"][1]["value"], 5.0);
+    assert_eq!(d["hpa"]["metrics"][0]["replicas"], 5);
+    assert_eq!(d["hpa"]["metrics"][1]["utilization"], 120);
+    assert_eq!(d["desiredReplicas"], 6);
+    // 20:30: outside the window; cpu at 30% proposes 2, held at 3 by the stabilization window
+    let d = go("cpu=30%", "2024-05-06T20:30:00Z");
+    assert_eq!(d["triggers"][1]["active"], false);
+    assert_eq!(d["hpa"]["proposedReplicas"], 2);
+    assert_eq!(d["desiredReplicas"], 3);
+    let out = run(
+        &["keda", "what-if", "-", "-r", "3", "--set", "office=1"],
+        Some(CPU_AND_CRON),
+    );
+    assert_error(&out, &["--set office", "cron", "--now"]);
+}
+
+#[test]
+fn help_texts() {
+    for args in [
+        &["keda", "--help"][..],
+        &["keda", "what-if", "--help"],
+        &["keda", "scaledjob", "-h"],
+        &["vpa", "--help"],
+        &["vpa", "recommend", "--help"],
+        &["--help"],
+    ] {
+        let out = run(args, None);
+        assert!(out.status.success(), "{args:?}");
+        assert!(!out.stdout.is_empty());
+    }
+    let out = run(&["keda", "frobnicate"], None);
+    assert_error(&out, &["unknown keda command", "frobnicate"]);
+    let out = run(&["vpa", "frobnicate"], None);
+    assert_error(&out, &["unknown vpa command"]);
+}
