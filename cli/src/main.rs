@@ -13,6 +13,7 @@
 mod demo;
 mod keda;
 mod output;
+mod scaledjob;
 mod usage;
 mod vpa;
 mod whatif;
@@ -635,14 +636,14 @@ fn keda_scaledjob(p: &mut lexopt::Parser) -> Result<String, Fail> {
         name.as_deref(),
     )
     .map_err(|e| Fail(format!("{}: {e}", shown(&source))))?;
-    let q = keda::JobQuery {
+    let q = scaledjob::JobQuery {
         queue,
         settings,
         running,
         pending,
         now,
     };
-    let outcome = keda::scaled_job(loaded.object, &q).map_err(|(msg, manifest)| {
+    let outcome = scaledjob::scaled_job(loaded.object, &q).map_err(|(msg, manifest)| {
         if manifest {
             Fail(format!(
                 "{}: document {}: {msg}",
@@ -653,5 +654,5 @@ fn keda_scaledjob(p: &mut lexopt::Parser) -> Result<String, Fail> {
             Fail(msg)
         }
     })?;
-    keda::render_job(&outcome, format).map_err(Fail)
+    scaledjob::render_job(&outcome, format).map_err(Fail)
 }
