@@ -8,11 +8,9 @@ use serde_json::{Value, json};
 use tidescale::Timestamp;
 use tidescale::hpa::{HorizontalPodAutoscaler, MetricTargetType, PodMetric, Settings};
 use tidescale::keda::scalers::ScalerReading;
-use tidescale::keda::scalers::prometheus::{PromData, PromSample, PromScalar, PrometheusResponse};
-use tidescale::keda::scalers::sqs::{DELAYED, IN_FLIGHT, VISIBLE};
 use tidescale::keda::{
     KedaAutoscaler, KedaDecision, ScaledObject, TriggerConfig, TriggerInput, TriggerKind,
-    TriggerSpec, go_parse_int, metric_milli,
+    TriggerSpec, go_parse_float, go_parse_int,
 };
 
 use crate::output::{self, Format, columns};
@@ -127,64 +125,36 @@ fn target_text(t: &TriggerConfig) -> String {
     }
 }
 
-/// The scaler's answer for a value the scaler would report (queue length, lag, query result),
-/// through the core's scaler code where it has an entry point for it.
-///
-/// * `aws-sqs-queue`: VALUE is the visible message count; the core's `SqsMetadata::evaluate`
-///   runs on queue attributes with nothing in flight or delayed.
-/// * `prometheus`: VALUE is the query result; the core's `PrometheusMetadata::evaluate` runs on
-///   a one-sample answer (Go float parsing, NaN/Inf and negative handling included).
-/// * `kafka`: VALUE is the total lag after KEDA's partition cap. The core only evaluates raw
-///   offsets (with the cap and persistent-lag state), so the reading is built from its public
-///   pieces: `metric_milli(lag)` and `lag > activationLagThreshold`.
+/// The scaler's answer for a value the scaler would report (an SQS queue length, a Kafka lag
+/// after KEDA's partition cap, a Prometheus query result), through the core's
+/// `TriggerConfig::reading_from_value`. SQS and Kafka take whole numbers >= 0; Prometheus any
+/// number Go's `ParseFloat` reads (NaN/Inf and negatives are sent to the HPA as 0).
 pub(crate) fn reading_for(t: &TriggerConfig, value: &str) -> Result<ScalerReading, String> {
-    let non_negative_int = |what: &str| -> Result<i64, String> {
+    let non_negative_int = |what: &str| -> Result<f64, String> {
         match go_parse_int(value) {
-            Some(v) if v >= 0 => Ok(v),
+            Some(v) if v >= 0 => Ok(v as f64),
             _ => Err(format!("{value:?} is not a {what} (a whole number >= 0)")),
         }
     };
-    match &t.kind {
-        TriggerKind::Sqs(m) => {
-            let n = non_negative_int("queue length")?;
-            let attrs: BTreeMap<String, String> = [
-                (VISIBLE, n.to_string()),
-                (IN_FLIGHT, "0".to_owned()),
-                (DELAYED, "0".to_owned()),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect();
-            m.evaluate(&attrs).map_err(|e| e.to_string())
-        }
-        TriggerKind::Prometheus(m) => {
-            let body = PrometheusResponse {
-                status: "success".to_owned(),
-                data: PromData {
-                    result_type: "vector".to_owned(),
-                    result: vec![PromSample {
-                        metric: BTreeMap::new(),
-                        value: vec![PromScalar::Num(0.0), PromScalar::Str(value.to_owned())],
-                    }],
-                },
-            };
-            m.evaluate(200, &body).map_err(|e| e.to_string())
-        }
-        TriggerKind::Kafka(m) => {
-            let lag = non_negative_int("lag")?;
-            Ok(ScalerReading {
-                raw: lag as f64,
-                metric_milli: metric_milli(lag as f64),
-                is_active: lag > m.activation_lag_threshold,
-            })
+    let v = match &t.kind {
+        TriggerKind::Sqs(_) => non_negative_int("queue length")?,
+        TriggerKind::Kafka(_) => non_negative_int("lag")?,
+        TriggerKind::Prometheus(_) => {
+            go_parse_float(value).ok_or_else(|| format!("{value:?} is not a number"))?
         }
         TriggerKind::Cron(_) => {
-            Err("a cron trigger is evaluated at --now; it takes no value".to_owned())
+            return Err("a cron trigger is evaluated at --now; it takes no value".to_owned());
         }
-        TriggerKind::Resource { .. } => Err(
-            "cpu/memory take a percentage of the request (140%) or a per-pod quantity".to_owned(),
-        ),
-    }
+        TriggerKind::Resource { .. } => {
+            return Err(
+                "cpu/memory take a percentage of the request (140%) or a per-pod quantity"
+                    .to_owned(),
+            );
+        }
+    };
+    // (cron, the one trigger that reads the time, was answered above)
+    t.reading_from_value(v, Timestamp(0))
+        .ok_or_else(|| "this trigger takes no value".to_owned())
 }
 
 /// Everything `keda what-if` needs.

@@ -21,12 +21,10 @@ use crate::output::{Format, columns};
 use crate::usage::Sample;
 
 /// The confidence multipliers of the upper and lower bound estimators, as upstream's
-/// `recommender.go` wires them (`WithConfidenceMultiplier(1.0, 1.0, ...)` for the upper bound,
-/// `(0.001, -2.0, ...)` for the lower bound). The core applies them inside
-/// `estimate_container` without exposing them; the explanation passes them to the core's
-/// public `confidence_multiplier` and checks its result against the core's own estimate.
-const UPPER_MULTIPLIER: (f64, f64) = (1.0, 1.0);
-const LOWER_MULTIPLIER: (f64, f64) = (0.001, -2.0);
+/// `recommender.go` wires them (the core's constants).
+use tidescale::vpa::{
+    LOWER_BOUND_CONFIDENCE as LOWER_MULTIPLIER, UPPER_BOUND_CONFIDENCE as UPPER_MULTIPLIER,
+};
 
 /// A finished recommendation run.
 #[derive(Debug, Clone)]
