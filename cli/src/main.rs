@@ -302,19 +302,7 @@ fn what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
                 levels.push((metric.trim().to_owned(), level));
             }
             Long("request") => {
-                let v = string(p.value()?, "--request")?;
-                let Some((res, qty)) = v.split_once('=') else {
-                    return Err(Fail(format!(
-                        "--request {v}: expected RESOURCE=QUANTITY, e.g. cpu=500m"
-                    )));
-                };
-                let q: Quantity = qty
-                    .trim()
-                    .parse()
-                    .map_err(|e| Fail(format!("--request {res}: {e}")))?;
-                if q.milli_value() <= 0 {
-                    return Err(Fail(format!("--request {res}: must be > 0")));
-                }
+                let (res, q) = parse_request(&string(p.value()?, "--request")?)?;
                 custom_requests
                     .get_or_insert_with(BTreeMap::new)
                     .insert(res.trim().to_owned(), q);
@@ -392,6 +380,23 @@ fn what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
         }
     })?;
     output::render(format, &hpa, &decision).map_err(Fail)
+}
+
+/// `--request RESOURCE=QUANTITY` (a quantity > 0).
+fn parse_request(v: &str) -> Result<(String, Quantity), Fail> {
+    let Some((res, qty)) = v.split_once('=') else {
+        return Err(Fail(format!(
+            "--request {v}: expected RESOURCE=QUANTITY, e.g. cpu=500m"
+        )));
+    };
+    let q: Quantity = qty
+        .trim()
+        .parse()
+        .map_err(|e| Fail(format!("--request {res}: {e}")))?;
+    if q.milli_value() <= 0 {
+        return Err(Fail(format!("--request {res}: must be > 0")));
+    }
+    Ok((res.trim().to_owned(), q))
 }
 
 fn set_manifest(slot: &mut Option<String>, v: String) -> Result<(), Fail> {
@@ -531,20 +536,8 @@ fn keda_what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
                 settings.push(keda::parse_setting(&v).map_err(Fail)?);
             }
             Long("request") => {
-                let v = string(p.value()?, "--request")?;
-                let Some((res, qty)) = v.split_once('=') else {
-                    return Err(Fail(format!(
-                        "--request {v}: expected RESOURCE=QUANTITY, e.g. cpu=500m"
-                    )));
-                };
-                let q: Quantity = qty
-                    .trim()
-                    .parse()
-                    .map_err(|e| Fail(format!("--request {res}: {e}")))?;
-                if q.milli_value() <= 0 {
-                    return Err(Fail(format!("--request {res}: must be > 0")));
-                }
-                requests.insert(res.trim().to_owned(), q);
+                let (res, q) = parse_request(&string(p.value()?, "--request")?)?;
+                requests.insert(res, q);
             }
             Long("now") => now = Some(parse_time_arg(p, "--now")?),
             Long("created") => created = parse_time_arg(p, "--created")?,

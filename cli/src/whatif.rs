@@ -3,9 +3,8 @@
 use std::collections::BTreeMap;
 
 use tidescale::hpa::{
-    Container, Controller, Decision, History, HorizontalPodAutoscaler, MetricSourceType,
-    MetricSpec, MetricTargetType, MetricValues, Observation, Pod, PodMetric, PodPhase, Readiness,
-    Scale, Settings,
+    Controller, Decision, History, HorizontalPodAutoscaler, MetricSourceType, MetricSpec,
+    MetricTargetType, MetricValues, Observation, Pod, PodMetric, Scale, Settings,
 };
 use tidescale::{Quantity, Timestamp};
 
@@ -91,26 +90,7 @@ pub(crate) fn pods(
         .iter()
         .find_map(|m| resource_of(m).map(|(_, c)| c).filter(|c| !c.is_empty()))
         .unwrap_or("app");
-    let since = now.minus_secs(3600);
-    (0..n)
-        .map(|i| Pod {
-            name: format!("pod-{i}"),
-            phase: PodPhase::Running,
-            deleted: false,
-            start_time: Some(since),
-            ready: Some(Readiness {
-                ready: true,
-                last_transition: since,
-            }),
-            containers: vec![Container {
-                name: container.to_owned(),
-                requests: requests.clone(),
-                restart_policy_always: false,
-            }],
-            init_containers: Vec::new(),
-            pod_requests: None,
-        })
-        .collect()
+    Pod::identical(n, container, requests, now)
 }
 
 pub(crate) enum Reading {

@@ -90,23 +90,64 @@ impl Pod {
     pub fn running(name: &str, cpu_milli: i64) -> Self {
         let mut requests = BTreeMap::new();
         requests.insert("cpu".to_owned(), Quantity::from_milli(cpu_milli));
+        Self::ready_since(name, "app", requests, Timestamp::from_secs(-3600))
+    }
+
+    /// A running pod, ready since `since` (and started then), with one container `container`
+    /// requesting `requests`.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use tidescale::{Quantity, Timestamp};
+    /// let req = BTreeMap::from([("memory".to_owned(), "2Gi".parse::<Quantity>().unwrap())]);
+    /// let p = tidescale::hpa::Pod::ready_since("web-0", "server", req, Timestamp(0));
+    /// assert_eq!(p.containers[0].name, "server");
+    /// assert!(p.ready.unwrap().ready);
+    /// ```
+    pub fn ready_since(
+        name: &str,
+        container: &str,
+        requests: BTreeMap<String, Quantity>,
+        since: Timestamp,
+    ) -> Self {
         Self {
             name: name.to_owned(),
             phase: PodPhase::Running,
             deleted: false,
-            start_time: Some(Timestamp::from_secs(-3600)),
+            start_time: Some(since),
             ready: Some(Readiness {
                 ready: true,
-                last_transition: Timestamp::from_secs(-3600),
+                last_transition: since,
             }),
             containers: vec![Container {
-                name: "app".to_owned(),
+                name: container.to_owned(),
                 requests,
                 restart_policy_always: false,
             }],
             init_containers: Vec::new(),
             pod_requests: None,
         }
+    }
+
+    /// `count` identical pods (`pod-0`, `pod-1`, ...), running and ready for an hour before
+    /// `now`, each with one container `container` requesting `requests`: the observation the
+    /// what-if questions assume.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// let pods = tidescale::hpa::Pod::identical(3, "app", &BTreeMap::new(), tidescale::Timestamp(0));
+    /// assert_eq!(pods[2].name, "pod-2");
+    /// ```
+    pub fn identical(
+        count: usize,
+        container: &str,
+        requests: &BTreeMap<String, Quantity>,
+        now: Timestamp,
+    ) -> Vec<Self> {
+        let since = now.minus_secs(3600);
+        (0..count)
+            .map(|i| Self::ready_since(&format!("pod-{i}"), container, requests.clone(), since))
+            .collect()
     }
 }
 
