@@ -104,6 +104,26 @@ fn looks_like_pair(first: &Bound<'_, PyAny>) -> PyResult<bool> {
     Ok(first.is_instance_of::<PyTuple>() && first.len()? == 2)
 }
 
+/// An offset: like a duration, but may be negative (`offset -5m` looks ahead).
+fn signed_duration_ms(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        let s = s.to_cow()?;
+        if let Some(rest) = s.trim().strip_prefix('-') {
+            let r = PyString::new(obj.py(), rest);
+            return duration_ms(what, r.as_any()).map(|ms| -ms);
+        }
+        return duration_ms(what, obj);
+    }
+    let secs: f64 = obj
+        .extract()
+        .map_err(|_| invalid_input(format!("{what}: expected seconds or a duration string")))?;
+    if secs < 0.0 {
+        let neg = (-secs).into_pyobject(obj.py())?;
+        return duration_ms(what, neg.as_any()).map(|ms| -ms);
+    }
+    duration_ms(what, obj)
+}
+
 fn range_window(
     eval_time: f64,
     range: &Bound<'_, PyAny>,
@@ -112,7 +132,7 @@ fn range_window(
 ) -> PyResult<RangeWindow> {
     let t = seconds("eval_time", eval_time)?;
     let range_ms = duration_ms("range", range)?;
-    let offset_ms = duration_ms("offset", offset)?;
+    let offset_ms = signed_duration_ms("offset", offset)?;
     let mut w = RangeWindow::new(t, range_ms).map_err(prom_error)?;
     if offset_ms != 0 {
         w = w.with_offset(offset_ms).map_err(prom_error)?;
@@ -243,8 +263,8 @@ fn sample_value(v: &Bound<'_, PyAny>, i: usize) -> PyResult<f64> {
     if let Ok(x) = v.extract::<f64>() {
         return Ok(x);
     }
-    if let Ok((_, x)) = v.extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>() {
-        return sample_value(&x, i);
+    if (v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>()) && v.len()? == 2 {
+        return sample_value(&v.get_item(1)?, i);
     }
     Err(invalid_input(format!("series[{i}]: value is not a number")))
 }
