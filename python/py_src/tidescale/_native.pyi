@@ -412,7 +412,12 @@ def prom_range_function(
 ) -> Optional[float]: ...
 def histogram_quantile(
     q: float,
-    buckets: Union[Mapping[Union[str, float], float], Iterable[Tuple[Union[str, float], float]]],
+    buckets: Union[
+        Mapping[str, float],
+        Mapping[float, float],
+        Mapping[Union[str, float], float],
+        Iterable[Tuple[Union[str, float], float]],
+    ],
 ) -> float: ...
 def prom_aggregate(
     op: Literal["sum", "avg"],
