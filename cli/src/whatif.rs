@@ -113,7 +113,7 @@ pub(crate) fn pods(
         .collect()
 }
 
-enum Reading {
+pub(crate) enum Reading {
     Samples(Vec<PodMetric>),
     Object(i64),
     External(Vec<i64>),
@@ -190,7 +190,7 @@ pub(crate) fn run(
         .map_err(|e| WhatIfError::input(e.to_string()))
 }
 
-fn reading(
+pub(crate) fn reading(
     m: &MetricSpec,
     level: &Level,
     requests: &BTreeMap<String, Quantity>,

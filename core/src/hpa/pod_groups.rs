@@ -93,11 +93,11 @@ impl<'a> Lookup<'a> {
     }
 }
 
-/// One pod's class, as `groupPods` decides it.
+/// One pod's class, as `groupPods` decides it (`cpu_rules`: the metric's resource is `cpu`).
 pub(crate) fn classify(
     pod: &Pod,
     sample: Option<&PodMetric>,
-    resource: &str,
+    cpu_rules: bool,
     t: ReadinessTimings,
     now: Timestamp,
 ) -> Class {
@@ -110,7 +110,7 @@ pub(crate) fn classify(
     let Some(sample) = sample else {
         return Class::Missing;
     };
-    if resource == "cpu" && cpu_unready(pod, sample, t, now) {
+    if cpu_rules && cpu_unready(pod, sample, t, now) {
         return Class::Unready;
     }
     Class::Ready
@@ -152,8 +152,9 @@ pub fn group_pods(
 ) -> PodGroups {
     let lookup = Lookup::new(pods.len(), samples);
     let mut g = PodGroups::default();
+    let cpu_rules = resource == "cpu";
     for (i, pod) in pods.iter().enumerate() {
-        match classify(pod, lookup.get(i), resource, timings, now) {
+        match classify(pod, lookup.get(i), cpu_rules, timings, now) {
             Class::Ignored => g.ignored.push(i),
             Class::Unready => g.unready.push(i),
             Class::Missing => g.missing.push(i),
@@ -202,9 +203,10 @@ pub(crate) fn tally(
     now: Timestamp,
 ) -> Tally {
     let mut t = Tally::default();
+    let cpu_rules = resource == "cpu";
     for (i, pod) in pods.iter().enumerate() {
         let sample = lookup.get(i);
-        let class = classify(pod, sample, resource, timings, now);
+        let class = classify(pod, sample, cpu_rules, timings, now);
         let request = match scope {
             Some(s) if t.request_error.is_none() => {
                 match pod_request(pod, s.resource, s.container, s.pod_level_resources) {
