@@ -15,7 +15,7 @@ use tidescale::keda::scaled_job::combine_scalers;
 use tidescale::keda::scalers::{KafkaOffsets, PartitionOffsets, PrometheusResponse, ScalerReading};
 use tidescale::keda::{
     KedaAutoscaler, KedaDecision as CoreDecision, ScaledJob, ScaledObject, ScalerJobMetrics,
-    TriggerConfig, TriggerInput, TriggerKind, approx_f64, metric_milli, scaling_decision,
+    TriggerConfig, TriggerInput, TriggerKind, approx_f64, scaling_decision,
 };
 use tidescale::manifest::{SCALED_JOB, SCALED_OBJECT};
 
@@ -35,24 +35,13 @@ fn type_name(t: &TriggerConfig) -> &str {
     }
 }
 
-/// The activation threshold a host-computed value is compared with (strictly greater is
-/// active), as each scaler compares its own value.
-fn activation_threshold(t: &TriggerConfig) -> f64 {
+/// The activation threshold a trigger compares its value with (for display).
+fn activation_threshold(t: &TriggerConfig) -> Option<f64> {
     match &t.kind {
-        TriggerKind::Sqs(m) => m.activation_queue_length as f64,
-        TriggerKind::Kafka(m) => m.activation_lag_threshold as f64,
-        TriggerKind::Prometheus(m) => m.activation_threshold,
-        _ => 0.0,
-    }
-}
-
-/// A value the host computed, as a scaler would report it (`GenerateMetricInMili` for the
-/// HPA, the raw value for activation).
-fn host_reading(t: &TriggerConfig, v: f64) -> ScalerReading {
-    ScalerReading {
-        raw: v,
-        metric_milli: metric_milli(v),
-        is_active: v > activation_threshold(t),
+        TriggerKind::Sqs(m) => Some(m.activation_queue_length as f64),
+        TriggerKind::Kafka(m) => Some(m.activation_lag_threshold as f64),
+        TriggerKind::Prometheus(m) => Some(m.activation_threshold),
+        _ => None,
     }
 }
 
@@ -226,7 +215,7 @@ fn string_map(who: &str, d: &Bound<'_, PyDict>) -> PyResult<BTreeMap<String, Str
 }
 
 /// One reading for trigger `t`.
-fn reading(t: &TriggerConfig, v: &Bound<'_, PyAny>) -> PyResult<Owned> {
+fn reading(t: &TriggerConfig, v: &Bound<'_, PyAny>, now: Timestamp) -> PyResult<Owned> {
     let who = format!("reading for {}", t.metric_name);
     if v.is_none() {
         return Ok(Owned::Error(
@@ -246,7 +235,10 @@ fn reading(t: &TriggerConfig, v: &Bound<'_, PyAny>) -> PyResult<Owned> {
         if x.is_nan() {
             return Err(invalid_input(format!("{who}: NaN is not a valid value")));
         }
-        return Ok(Owned::Value(host_reading(t, x)));
+        return t
+            .reading_from_value(x, now)
+            .map(Owned::Value)
+            .ok_or_else(|| invalid_input(format!("{who}: this trigger takes no value")));
     }
     match &t.kind {
         TriggerKind::Sqs(_) => {
@@ -268,7 +260,11 @@ fn reading(t: &TriggerConfig, v: &Bound<'_, PyAny>) -> PyResult<Owned> {
 /// Readings in trigger order: a mapping (trigger name / index / metric name / type) or a
 /// sequence. Cron and cpu/memory triggers need none; a missing one for another trigger is a
 /// scaler failure.
-fn readings(triggers: &[TriggerConfig], r: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Owned>> {
+fn readings(
+    triggers: &[TriggerConfig],
+    r: Option<&Bound<'_, PyAny>>,
+    now: Timestamp,
+) -> PyResult<Vec<Owned>> {
     let mut given: Vec<Option<Bound<'_, PyAny>>> = vec![None; triggers.len()];
     if let Some(r) = r.filter(|r| !r.is_none()) {
         if let Ok(d) = r.cast::<PyDict>() {
@@ -300,7 +296,7 @@ fn readings(triggers: &[TriggerConfig], r: Option<&Bound<'_, PyAny>>) -> PyResul
         .iter()
         .zip(given)
         .map(|(t, v)| match (v, &t.kind) {
-            (Some(v), _) => reading(t, &v),
+            (Some(v), _) => reading(t, &v, now),
             (None, TriggerKind::Cron(_)) => Ok(Owned::Cron),
             (None, TriggerKind::Resource { .. }) => Ok(Owned::Resource),
             (None, _) => Ok(Owned::Error("no reading given".to_owned())),
@@ -588,7 +584,7 @@ impl KedaScaledObject {
                 invalid_input(format!("replicas: {replicas} is negative or too large"))
             })?;
         let mut st = self.lock();
-        let owned = self::readings(st.a.scaled_object().triggers(), readings)?;
+        let owned = self::readings(st.a.scaled_object().triggers(), readings, now)?;
         let inputs: Vec<TriggerInput<'_>> = owned.iter().map(Owned::input).collect();
         let d =
             st.a.step(now, replicas, &[], &[], &inputs)
@@ -644,10 +640,7 @@ impl KedaScaledObject {
             d.set_item("name", t.name.clone())?;
             d.set_item("type", type_name(t))?;
             d.set_item("metric_name", t.metric_name.clone())?;
-            d.set_item(
-                "activation_threshold",
-                (!t.is_resource()).then(|| activation_threshold(t)),
-            )?;
+            d.set_item("activation_threshold", activation_threshold(t))?;
             list.append(d)?;
         }
         Ok(list)
@@ -699,20 +692,55 @@ impl KedaScaledObject {
         Self::__copy__(slf)
     }
 
-    /// Pickle: the manifest, the HPA settings and the creation time. KEDA's runtime state
-    /// (last active time, cooldown, health, the HPA's history) is not carried.
+    /// Pickle: the manifest, the HPA settings, the creation time, `lastActiveTime` and the
+    /// HPA's history. Scaler health and Kafka offset memory start afresh.
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
         let py = slf.py();
-        let (manifest, settings, creation) = {
+        let (manifest, settings, creation, state) = {
             let st = slf.get().lock();
-            (to_py(py, &st.so)?, to_py(py, &st.settings)?, st.creation)
+            let state = PyDict::new(py);
+            state.set_item(
+                "last_active_time",
+                st.a.scaled_object()
+                    .last_active_time()
+                    .map(Timestamp::as_secs_f64),
+            )?;
+            state.set_item("hpa_history", to_py(py, st.a.hpa().history())?)?;
+            (
+                to_py(py, &st.so)?,
+                to_py(py, &st.settings)?,
+                st.creation,
+                state,
+            )
         };
         let cls: Bound<'py, PyType> = slf.get_type();
         let args = PyTuple::new(
             py,
             [manifest, settings, creation.into_pyobject(py)?.into_any()],
         )?;
-        PyTuple::new(py, [cls.into_any(), args.into_any()])
+        PyTuple::new(py, [cls.into_any(), args.into_any(), state.into_any()])
+    }
+
+    /// Restores `lastActiveTime` and the HPA's history (pickle protocol).
+    fn __setstate__(&self, state: &Bound<'_, PyDict>) -> PyResult<()> {
+        let last = match state.get_item("last_active_time")? {
+            Some(v) if !v.is_none() => Some(seconds("last_active_time", v.extract()?)?),
+            _ => None,
+        };
+        let history: Option<tidescale::hpa::History> = match state.get_item("hpa_history")? {
+            Some(h) if !h.is_none() => {
+                Some(serde_path_to_error::deserialize(to_json(&h)?).map_err(|e| {
+                    invalid_input(format!("hpa_history.{}: {}", e.path(), e.inner()))
+                })?)
+            }
+            _ => None,
+        };
+        let mut st = self.lock();
+        st.a.set_last_active_time(last);
+        if let Some(h) = history {
+            st.a.set_hpa_history(h);
+        }
+        Ok(())
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
@@ -793,11 +821,12 @@ pub(crate) fn scaledjob_decision<'py>(
         .iter()
         .zip(&values)
         .filter_map(|(t, v)| {
-            v.map(|q| ScalerJobMetrics {
+            let r = t.reading_from_value((*v)?, Timestamp(0))?;
+            Some(ScalerJobMetrics {
                 // the value as the metric quantity KEDA holds (milli), read back as a float
-                queue_length: approx_f64(metric_milli(q)),
+                queue_length: approx_f64(r.metric_milli),
                 target_average_value: approx_f64(t.target_milli()),
-                is_active: q > activation_threshold(t),
+                is_active: r.is_active,
             })
         })
         .collect();

@@ -203,7 +203,9 @@ def test_copy_and_pickle() -> None:
     assert c.step(60.0, 1, [40]) == so.step(60.0, 1, [40])
     p = pickle.loads(pickle.dumps(so))
     assert type(p) is keda.ScaledObject and p.manifest() == so.manifest()
-    assert p.last_active_time is None  # runtime state is not carried by pickle
+    assert p.last_active_time == 60.0  # so was stepped at 60 s above
+    assert p.hpa_history() == so.hpa_history()
+    assert p.step(90.0, 4, [0]).reason == so.step(90.0, 4, [0]).reason == "CoolingDown"
 
 
 SCALED_JOB: dict[str, Any] = {

@@ -64,9 +64,9 @@ class ScaledObject(_native.KedaScaledObject):
     are the HPA controller's flags (as for :class:`tidescale.hpa.Controller`); ``creation`` is
     ``metadata.creationTimestamp`` in seconds (for ``initialCooldownPeriod``).
 
-    ``copy.copy`` / ``copy.deepcopy`` are exact. Pickling keeps the manifest, the settings and
-    the creation time only: KEDA's runtime state (last active time, cooldown, health, the HPA's
-    history) starts afresh.
+    ``copy.copy`` / ``copy.deepcopy`` are exact. Pickling keeps the manifest, the settings, the
+    creation time, ``lastActiveTime`` (the cooldown counts from it) and the HPA's history;
+    scaler health (fallback counts) and Kafka's persistent-lag memory start afresh.
     """
 
     @classmethod
