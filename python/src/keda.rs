@@ -314,7 +314,7 @@ pub(crate) struct KedaDecision {
 }
 
 fn reason_name(d: &CoreDecision) -> String {
-    format!("{:?}", d.keda.executor.reason)
+    d.keda.executor.reason.as_str().to_owned()
 }
 
 #[pymethods]
