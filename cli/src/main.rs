@@ -11,7 +11,11 @@
 )]
 
 mod demo;
+mod keda;
 mod output;
+mod scaledjob;
+mod usage;
+mod vpa;
 mod whatif;
 
 use std::collections::BTreeMap;
@@ -32,9 +36,104 @@ tidescale: Kubernetes-exact autoscaling decisions
 USAGE:
     tidescale demo                      the bundled example HPA at a few load levels
     tidescale hpa what-if MANIFEST --replicas N --set METRIC=VALUE ... [OPTIONS]
+    tidescale vpa recommend VPA.yaml --usage usage.csv [--now T] [--explain] [-o FORMAT]
+    tidescale keda what-if SCALEDOBJECT.yaml --replicas N --set TRIGGER=VALUE ... [OPTIONS]
+    tidescale keda scaledjob SCALEDJOB.yaml --queue N --running R --pending P [OPTIONS]
     tidescale --version | --help
 
-Run `tidescale hpa what-if --help` for the what-if options.";
+Run `tidescale <command> <subcommand> --help` for the options.";
+
+const VPA_HELP: &str = "\
+tidescale vpa recommend: what would the VPA recommender write for this usage?
+
+USAGE:
+    tidescale vpa recommend VPA.yaml --usage usage.csv [--now T] [--explain] [-o FORMAT]
+
+ARGUMENTS:
+    VPA.yaml                 the VerticalPodAutoscaler (YAML or JSON, several documents and
+                             `kind: List` accepted; `-` reads stdin); its resourcePolicy
+                             (minAllowed, maxAllowed, controlledResources, mode) is applied
+OPTIONS:
+    -f, --filename FILE      the manifest (instead of the positional argument)
+    --name NAME              which VPA, when the manifest holds several
+    -u, --usage FILE         the usage samples (CSV, `-` reads stdin), see below
+    --now T                  when to recommend (Unix seconds or RFC 3339; default: the last
+                             sample's time)
+    --explain                show the percentiles, margin, confidence multipliers, minimums
+                             and caps behind each number
+    -o, --output FORMAT      table (default); yaml prints exactly the `status:` block
+                             (pasteable); json the same as JSON (--explain adds `explain`)
+
+USAGE CSV:
+    A header naming the columns timestamp, container, cpu, memory (any order; cpu or memory
+    may be left out), then one sample per row:
+        timestamp,container,cpu,memory
+        2023-11-15T00:00:00Z,app,250m,512Mi
+        1700006460,app,0.31,536870912
+    timestamp: Unix seconds (fractions allowed) or RFC 3339. cpu: cores or a quantity (250m).
+    memory: bytes or a quantity (512Mi). One of cpu/memory may be empty. Fields may be quoted;
+    blank lines and lines starting with # are skipped. Timestamps must not go backwards within
+    a container.
+
+EXIT STATUS:
+    0 on success, 2 when an argument, the manifest or the CSV is wrong (the message names the
+    file and the document and field, or the CSV row and field).";
+
+const KEDA_WHAT_IF_HELP: &str = "\
+tidescale keda what-if: what would KEDA and the HPA it creates do at these trigger values?
+
+USAGE:
+    tidescale keda what-if SCALEDOBJECT.yaml --replicas N --set TRIGGER=VALUE ... [OPTIONS]
+
+ARGUMENTS:
+    SCALEDOBJECT.yaml        the ScaledObject (YAML or JSON, several documents accepted; `-`
+                             reads stdin)
+OPTIONS:
+    -f, --filename FILE      the manifest (instead of the positional argument)
+    --name NAME              which ScaledObject, when the manifest holds several
+    -r, --replicas N         the scale target's current replicas (0 for scaled to zero)
+    -s, --set TRIGGER=VALUE  a trigger's value, repeatable. TRIGGER is the trigger's name, else
+                             its type (when only one trigger has it) or its index (0, 1, ...).
+                             VALUE is what the scaler would report: aws-sqs-queue the queue
+                             length, kafka the (capped) total lag, prometheus the query result.
+                             cpu/memory take a percentage of the request (140%) or a per-pod
+                             quantity. Triggers not set count as failing scalers; cron
+                             triggers are evaluated at --now.
+    --request RESOURCE=QTY   each pod's request, for cpu/memory triggers (default cpu=1,
+                             memory=1Gi)
+    --now T                  the poll time (Unix seconds or RFC 3339; default 1 hour after
+                             --created)
+    --created T              the ScaledObject's creationTimestamp (default 0), for
+                             initialCooldownPeriod
+    -o, --output FORMAT      table (default), json or yaml
+
+    The controllers are fresh: no lastActiveTime and no HPA history (a scale-down proposal
+    is held by the HPA's 300 s stabilization window).
+
+EXIT STATUS:
+    0 on success, 2 when an argument, the manifest or a value is wrong.";
+
+const KEDA_JOB_HELP: &str = "\
+tidescale keda scaledjob: how many Jobs would KEDA create for this ScaledJob?
+
+USAGE:
+    tidescale keda scaledjob SCALEDJOB.yaml --queue N --running R --pending P [OPTIONS]
+
+ARGUMENTS:
+    SCALEDJOB.yaml           the ScaledJob (YAML or JSON; `-` reads stdin)
+OPTIONS:
+    -f, --filename FILE      the manifest (instead of the positional argument)
+    --name NAME              which ScaledJob, when the manifest holds several
+    -q, --queue N            the value every trigger reports (queue length, lag, query result)
+    -s, --set TRIGGER=VALUE  one trigger's value (overrides --queue), repeatable; TRIGGER as
+                             for `keda what-if`
+    --running R              Jobs still running (no Complete/Failed condition), default 0
+    --pending P              running Jobs whose pods are not yet running, default 0
+    --now T                  for cron triggers (Unix seconds or RFC 3339; default 0)
+    -o, --output FORMAT      table (default), json or yaml
+
+EXIT STATUS:
+    0 on success, 2 when an argument, the manifest or a value is wrong.";
 
 const WHAT_IF_HELP: &str = "\
 tidescale hpa what-if: what would this HPA do if its metrics were at these levels?
@@ -123,6 +222,25 @@ fn run(args: Vec<OsString>) -> Result<String, Fail> {
                 describe(other)
             ))),
         },
+        Value(cmd) if cmd == "vpa" => match p.next()? {
+            Some(Value(sub)) if sub == "recommend" => vpa_recommend(&mut p),
+            Some(Long("help") | Short('h')) | None => Ok(format!("{VPA_HELP}\n")),
+            Some(other) => Err(Fail(format!(
+                "unknown vpa command {}; expected recommend",
+                describe(other)
+            ))),
+        },
+        Value(cmd) if cmd == "keda" => match p.next()? {
+            Some(Value(sub)) if sub == "what-if" => keda_what_if(&mut p),
+            Some(Value(sub)) if sub == "scaledjob" => keda_scaledjob(&mut p),
+            Some(Long("help") | Short('h')) | None => {
+                Ok(format!("{KEDA_WHAT_IF_HELP}\n\n{KEDA_JOB_HELP}\n"))
+            }
+            Some(other) => Err(Fail(format!(
+                "unknown keda command {}; expected what-if or scaledjob",
+                describe(other)
+            ))),
+        },
         other => Err(Fail(format!(
             "unknown command {}\n\n{USAGE}",
             describe(other)
@@ -184,19 +302,7 @@ fn what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
                 levels.push((metric.trim().to_owned(), level));
             }
             Long("request") => {
-                let v = string(p.value()?, "--request")?;
-                let Some((res, qty)) = v.split_once('=') else {
-                    return Err(Fail(format!(
-                        "--request {v}: expected RESOURCE=QUANTITY, e.g. cpu=500m"
-                    )));
-                };
-                let q: Quantity = qty
-                    .trim()
-                    .parse()
-                    .map_err(|e| Fail(format!("--request {res}: {e}")))?;
-                if q.milli_value() <= 0 {
-                    return Err(Fail(format!("--request {res}: must be > 0")));
-                }
+                let (res, q) = parse_request(&string(p.value()?, "--request")?)?;
                 custom_requests
                     .get_or_insert_with(BTreeMap::new)
                     .insert(res.trim().to_owned(), q);
@@ -226,19 +332,7 @@ fn what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
                 }
                 settings.tolerance = t;
             }
-            Short('o') | Long("output") => {
-                let v = string(p.value()?, "--output")?;
-                format = match v.as_str() {
-                    "table" | "wide" => Format::Table,
-                    "json" => Format::Json,
-                    "yaml" => Format::Yaml,
-                    other => {
-                        return Err(Fail(format!(
-                            "--output {other}: expected table, json or yaml"
-                        )));
-                    }
-                };
-            }
+            Short('o') | Long("output") => format = parse_format(p)?,
             other => return Err(other.unexpected().into()),
         }
     }
@@ -288,6 +382,23 @@ fn what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
     output::render(format, &hpa, &decision).map_err(Fail)
 }
 
+/// `--request RESOURCE=QUANTITY` (a quantity > 0).
+fn parse_request(v: &str) -> Result<(String, Quantity), Fail> {
+    let Some((res, qty)) = v.split_once('=') else {
+        return Err(Fail(format!(
+            "--request {v}: expected RESOURCE=QUANTITY, e.g. cpu=500m"
+        )));
+    };
+    let q: Quantity = qty
+        .trim()
+        .parse()
+        .map_err(|e| Fail(format!("--request {res}: {e}")))?;
+    if q.milli_value() <= 0 {
+        return Err(Fail(format!("--request {res}: must be > 0")));
+    }
+    Ok((res.trim().to_owned(), q))
+}
+
 fn set_manifest(slot: &mut Option<String>, v: String) -> Result<(), Fail> {
     if let Some(prev) = slot {
         return Err(Fail(format!("one manifest at a time (got {prev} and {v})")));
@@ -313,4 +424,228 @@ fn read_source(path: &str) -> Result<String, Fail> {
         return Err(Fail(format!("{shown}: larger than {limit} bytes")));
     }
     Ok(buf)
+}
+
+fn parse_format(p: &mut lexopt::Parser) -> Result<Format, Fail> {
+    let v = string(p.value()?, "--output")?;
+    match v.as_str() {
+        "table" | "wide" => Ok(Format::Table),
+        "json" => Ok(Format::Json),
+        "yaml" => Ok(Format::Yaml),
+        other => Err(Fail(format!(
+            "--output {other}: expected table, json or yaml"
+        ))),
+    }
+}
+
+/// `--now`-style times: Unix seconds (fractions allowed) or RFC 3339.
+fn parse_time_arg(p: &mut lexopt::Parser, flag: &str) -> Result<Timestamp, Fail> {
+    let v = string(p.value()?, flag)?;
+    usage::parse_time(&v).ok_or_else(|| {
+        Fail(format!(
+            "{flag} {v}: expected Unix seconds or an RFC 3339 time (2024-05-01T09:00:00Z)"
+        ))
+    })
+}
+
+fn parse_count(p: &mut lexopt::Parser, flag: &str) -> Result<i64, Fail> {
+    let v = string(p.value()?, flag)?;
+    match v.trim().parse::<i64>() {
+        Ok(n) if n >= 0 => Ok(n),
+        _ => Err(Fail(format!("{flag} {v}: expected a whole number >= 0"))),
+    }
+}
+
+fn shown(source: &str) -> &str {
+    if source == "-" { "<stdin>" } else { source }
+}
+
+fn vpa_recommend(p: &mut lexopt::Parser) -> Result<String, Fail> {
+    let mut manifest: Option<String> = None;
+    let mut name: Option<String> = None;
+    let mut usage_file: Option<String> = None;
+    let mut now: Option<Timestamp> = None;
+    let mut explain = false;
+    let mut format = Format::Table;
+    while let Some(arg) = p.next()? {
+        match arg {
+            Short('h') | Long("help") => return Ok(format!("{VPA_HELP}\n")),
+            Short('f') | Long("filename") => {
+                set_manifest(&mut manifest, string(p.value()?, "--filename")?)?;
+            }
+            Value(v) => set_manifest(&mut manifest, string(v, "VPA.yaml")?)?,
+            Long("name") => name = Some(string(p.value()?, "--name")?),
+            Short('u') | Long("usage") => usage_file = Some(string(p.value()?, "--usage")?),
+            Long("now") => now = Some(parse_time_arg(p, "--now")?),
+            Long("explain") => explain = true,
+            Short('o') | Long("output") => format = parse_format(p)?,
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let Some(source) = manifest else {
+        return Err(Fail(
+            "vpa recommend needs a VPA manifest (a file, or - for stdin)".to_owned(),
+        ));
+    };
+    let Some(usage_file) = usage_file else {
+        return Err(Fail("vpa recommend needs --usage FILE (a CSV)".to_owned()));
+    };
+    if source == "-" && usage_file == "-" {
+        return Err(Fail(
+            "the manifest and --usage cannot both be read from stdin".to_owned(),
+        ));
+    }
+    let text = read_source(&source)?;
+    let loaded = tidescale::manifest::load::<tidescale::vpa::VerticalPodAutoscaler>(
+        &text,
+        &tidescale::manifest::VPA,
+        name.as_deref(),
+    )
+    .map_err(|e| Fail(format!("{}: {e}", shown(&source))))?;
+    let csv = read_source(&usage_file)?;
+    let samples = usage::read(&csv).map_err(|e| Fail(format!("{}: {e}", shown(&usage_file))))?;
+    let outcome = vpa::recommend(loaded.object, &samples, now)
+        .map_err(|e| Fail(format!("{}: {e}", shown(&usage_file))))?;
+    vpa::render(&outcome, format, explain).map_err(Fail)
+}
+
+fn keda_what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
+    let mut manifest: Option<String> = None;
+    let mut name: Option<String> = None;
+    let mut replicas: Option<i32> = None;
+    let mut settings = Vec::new();
+    let mut requests = whatif::default_requests();
+    let mut now: Option<Timestamp> = None;
+    let mut created = Timestamp(0);
+    let mut format = Format::Table;
+    while let Some(arg) = p.next()? {
+        match arg {
+            Short('h') | Long("help") => return Ok(format!("{KEDA_WHAT_IF_HELP}\n")),
+            Short('f') | Long("filename") => {
+                set_manifest(&mut manifest, string(p.value()?, "--filename")?)?;
+            }
+            Value(v) => set_manifest(&mut manifest, string(v, "SCALEDOBJECT.yaml")?)?,
+            Long("name") => name = Some(string(p.value()?, "--name")?),
+            Short('r') | Long("replicas") => {
+                let n = parse_count(p, "--replicas")?;
+                replicas =
+                    Some(i32::try_from(n).map_err(|_| Fail(format!("--replicas {n}: too large")))?);
+            }
+            Short('s') | Long("set") => {
+                let v = string(p.value()?, "--set")?;
+                settings.push(keda::parse_setting(&v).map_err(Fail)?);
+            }
+            Long("request") => {
+                let (res, q) = parse_request(&string(p.value()?, "--request")?)?;
+                requests.insert(res, q);
+            }
+            Long("now") => now = Some(parse_time_arg(p, "--now")?),
+            Long("created") => created = parse_time_arg(p, "--created")?,
+            Short('o') | Long("output") => format = parse_format(p)?,
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let Some(source) = manifest else {
+        return Err(Fail(
+            "keda what-if needs a ScaledObject manifest (a file, or - for stdin)".to_owned(),
+        ));
+    };
+    let Some(replicas) = replicas else {
+        return Err(Fail("keda what-if needs --replicas N".to_owned()));
+    };
+    let text = read_source(&source)?;
+    let loaded = tidescale::manifest::load::<tidescale::keda::ScaledObject>(
+        &text,
+        &tidescale::manifest::SCALED_OBJECT,
+        name.as_deref(),
+    )
+    .map_err(|e| Fail(format!("{}: {e}", shown(&source))))?;
+    let w = keda::WhatIf {
+        replicas,
+        settings,
+        requests,
+        created,
+        now: now.unwrap_or_else(|| created.plus_secs(3600)),
+    };
+    let outcome = keda::what_if(loaded.object, &w).map_err(|(msg, manifest)| {
+        if manifest {
+            Fail(format!(
+                "{}: document {}: {msg}",
+                shown(&source),
+                loaded.document
+            ))
+        } else {
+            Fail(msg)
+        }
+    })?;
+    keda::render_what_if(&outcome, format).map_err(Fail)
+}
+
+fn keda_scaledjob(p: &mut lexopt::Parser) -> Result<String, Fail> {
+    let mut manifest: Option<String> = None;
+    let mut name: Option<String> = None;
+    let mut queue: Option<String> = None;
+    let mut settings = Vec::new();
+    let mut running = 0;
+    let mut pending = 0;
+    let mut now = Timestamp(0);
+    let mut format = Format::Table;
+    while let Some(arg) = p.next()? {
+        match arg {
+            Short('h') | Long("help") => return Ok(format!("{KEDA_JOB_HELP}\n")),
+            Short('f') | Long("filename") => {
+                set_manifest(&mut manifest, string(p.value()?, "--filename")?)?;
+            }
+            Value(v) => set_manifest(&mut manifest, string(v, "SCALEDJOB.yaml")?)?,
+            Long("name") => name = Some(string(p.value()?, "--name")?),
+            Short('q') | Long("queue") => {
+                queue = Some(string(p.value()?, "--queue")?.trim().to_owned())
+            }
+            Short('s') | Long("set") => {
+                let v = string(p.value()?, "--set")?;
+                settings.push(keda::parse_setting(&v).map_err(Fail)?);
+            }
+            Long("running") => running = parse_count(p, "--running")?,
+            Long("pending") => pending = parse_count(p, "--pending")?,
+            Long("now") => now = parse_time_arg(p, "--now")?,
+            Short('o') | Long("output") => format = parse_format(p)?,
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let Some(source) = manifest else {
+        return Err(Fail(
+            "keda scaledjob needs a ScaledJob manifest (a file, or - for stdin)".to_owned(),
+        ));
+    };
+    if pending > running {
+        return Err(Fail(format!(
+            "--pending {pending}: pending Jobs are running Jobs whose pods have not started, so at most --running ({running})"
+        )));
+    }
+    let text = read_source(&source)?;
+    let loaded = tidescale::manifest::load::<tidescale::keda::ScaledJob>(
+        &text,
+        &tidescale::manifest::SCALED_JOB,
+        name.as_deref(),
+    )
+    .map_err(|e| Fail(format!("{}: {e}", shown(&source))))?;
+    let q = scaledjob::JobQuery {
+        queue,
+        settings,
+        running,
+        pending,
+        now,
+    };
+    let outcome = scaledjob::scaled_job(loaded.object, &q).map_err(|(msg, manifest)| {
+        if manifest {
+            Fail(format!(
+                "{}: document {}: {msg}",
+                shown(&source),
+                loaded.document
+            ))
+        } else {
+            Fail(msg)
+        }
+    })?;
+    scaledjob::render_job(&outcome, format).map_err(Fail)
 }

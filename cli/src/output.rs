@@ -76,7 +76,7 @@ pub(crate) fn columns(rows: &[Vec<String>]) -> String {
     out
 }
 
-fn table(hpa: &HorizontalPodAutoscaler, d: &Decision) -> String {
+pub(crate) fn table(hpa: &HorizontalPodAutoscaler, d: &Decision) -> String {
     let mut out = String::new();
     let name = hpa.metadata.name.as_deref().unwrap_or("(unnamed)");
     let target = &hpa.spec.scale_target_ref;

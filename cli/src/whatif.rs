@@ -3,9 +3,8 @@
 use std::collections::BTreeMap;
 
 use tidescale::hpa::{
-    Container, Controller, Decision, History, HorizontalPodAutoscaler, MetricSourceType,
-    MetricSpec, MetricTargetType, MetricValues, Observation, Pod, PodMetric, PodPhase, Readiness,
-    Scale, Settings,
+    Controller, Decision, History, HorizontalPodAutoscaler, MetricSourceType, MetricSpec,
+    MetricTargetType, MetricValues, Observation, Pod, PodMetric, Scale, Settings,
 };
 use tidescale::{Quantity, Timestamp};
 
@@ -91,29 +90,10 @@ pub(crate) fn pods(
         .iter()
         .find_map(|m| resource_of(m).map(|(_, c)| c).filter(|c| !c.is_empty()))
         .unwrap_or("app");
-    let since = now.minus_secs(3600);
-    (0..n)
-        .map(|i| Pod {
-            name: format!("pod-{i}"),
-            phase: PodPhase::Running,
-            deleted: false,
-            start_time: Some(since),
-            ready: Some(Readiness {
-                ready: true,
-                last_transition: since,
-            }),
-            containers: vec![Container {
-                name: container.to_owned(),
-                requests: requests.clone(),
-                restart_policy_always: false,
-            }],
-            init_containers: Vec::new(),
-            pod_requests: None,
-        })
-        .collect()
+    Pod::identical(n, container, requests, now)
 }
 
-enum Reading {
+pub(crate) enum Reading {
     Samples(Vec<PodMetric>),
     Object(i64),
     External(Vec<i64>),
@@ -190,7 +170,7 @@ pub(crate) fn run(
         .map_err(|e| WhatIfError::input(e.to_string()))
 }
 
-fn reading(
+pub(crate) fn reading(
     m: &MetricSpec,
     level: &Level,
     requests: &BTreeMap<String, Quantity>,

@@ -67,3 +67,49 @@ impl Timestamp {
         Self(self.0.saturating_add(ms))
     }
 }
+
+/// A duration in milliseconds from Go / PromQL duration text: `1h30m`, `90s`, `500ms`, `1.5h`,
+/// `2d`, `1w`, `1y` (PromQL's d = 24 h, w = 7 d, y = 365 d). `None` for anything else.
+///
+/// ```
+/// use tidescale::time::parse_duration_ms;
+/// assert_eq!(parse_duration_ms("1h30m"), Some(5_400_000));
+/// assert_eq!(parse_duration_ms("500ms"), Some(500));
+/// assert_eq!(parse_duration_ms("5 minutes"), None);
+/// ```
+pub fn parse_duration_ms(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    let mut total: f64 = 0.0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (num, tail) = rest.split_at(num_end);
+        if num.is_empty() {
+            return None;
+        }
+        let n: f64 = num.parse().ok()?;
+        let unit_end = tail
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit_end);
+        let ms = match unit {
+            "ms" => 1.0,
+            "s" => 1e3,
+            "m" => 60e3,
+            "h" => 3600e3,
+            "d" => 86_400e3,
+            "w" => 604_800e3,
+            "y" => 31_536_000e3,
+            _ => return None,
+        };
+        total += n * ms;
+        rest = tail;
+    }
+    let total = total.round();
+    (total.is_finite() && total < 9.2e18).then_some(total as i64)
+}

@@ -14,15 +14,17 @@ use crate::convert::{from_json, seconds, to_json};
 use crate::decision::Decision;
 use crate::errors::{hpa_error, invalid_input, manifest_error};
 use crate::observation::{MetricInfo, OwnedObservation, PodCache, StepArgs, build, metric_infos};
-use tidescale::manifest::{HPA, ManifestError as LoadError, load, pick};
+use tidescale::manifest::{HPA, ManifestError as LoadError, ObjectKind, load, pick};
 
-/// Reads a manifest given as text (YAML or JSON), a dict, or a list of dicts (documents).
-pub(crate) fn manifest_from_py(
+/// Reads a manifest given as text (YAML or JSON), a dict, or a list of dicts (documents), and
+/// picks the object of `kind`.
+pub(crate) fn object_from_py<T: serde::de::DeserializeOwned>(
     manifest: &Bound<'_, PyAny>,
+    kind: &ObjectKind,
     name: Option<&str>,
-) -> PyResult<HorizontalPodAutoscaler> {
+) -> PyResult<T> {
     let loaded = if let Ok(s) = manifest.cast::<PyString>() {
-        load::<HorizontalPodAutoscaler>(&s.to_cow()?, &HPA, name)
+        load::<T>(&s.to_cow()?, kind, name)
     } else if manifest.is_instance_of::<PyDict>()
         || manifest.is_instance_of::<pyo3::types::PyList>()
         || manifest.is_instance_of::<PyTuple>()
@@ -32,7 +34,7 @@ pub(crate) fn manifest_from_py(
             Value::Array(items) => items.into_iter().enumerate().collect(),
             other => vec![(0, other)],
         };
-        pick::<HorizontalPodAutoscaler>(docs, &HPA, name)
+        pick::<T>(docs, kind, name)
     } else {
         Err(LoadError {
             kind: tidescale::manifest::ManifestErrorKind::InvalidObject,
@@ -47,8 +49,16 @@ pub(crate) fn manifest_from_py(
     loaded.map(|l| l.object).map_err(manifest_error)
 }
 
+/// Reads a HorizontalPodAutoscaler manifest (see [`object_from_py`]).
+pub(crate) fn manifest_from_py(
+    manifest: &Bound<'_, PyAny>,
+    name: Option<&str>,
+) -> PyResult<HorizontalPodAutoscaler> {
+    object_from_py(manifest, &HPA, name)
+}
+
 /// `snake_case` to `camelCase`.
-fn camel(key: &str) -> String {
+pub(crate) fn camel(key: &str) -> String {
     let mut out = String::with_capacity(key.len());
     let mut upper = false;
     for c in key.chars() {
@@ -171,7 +181,10 @@ impl Controller {
     }
 }
 
-fn to_py<'py, T: serde::Serialize>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn to_py<'py, T: serde::Serialize>(
+    py: Python<'py>,
+    v: &T,
+) -> PyResult<Bound<'py, PyAny>> {
     let json = serde_json::to_value(v).map_err(|e| invalid_input(e.to_string()))?;
     from_json(py, &json)
 }

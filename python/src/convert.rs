@@ -132,3 +132,90 @@ pub(crate) fn seconds(what: &str, v: f64) -> PyResult<tidescale::Timestamp> {
     tidescale::Timestamp::from_secs_f64(v)
         .ok_or_else(|| invalid_input(format!("{what}: {v} is out of range")))
 }
+
+/// A sequence of numbers: a list or tuple, or anything with `tolist()` (numpy arrays,
+/// `array.array`, pandas Series): numpy is never imported, only duck-typed.
+pub(crate) fn float_seq(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
+    let listed;
+    let obj = if !obj.is_instance_of::<PyList>()
+        && !obj.is_instance_of::<PyTuple>()
+        && obj.hasattr("tolist")?
+    {
+        listed = obj.call_method0("tolist")?;
+        &listed
+    } else {
+        obj
+    };
+    if obj.is_instance_of::<PyString>()
+        || obj.is_instance_of::<PyFloat>()
+        || obj.is_instance_of::<PyInt>()
+    {
+        return Err(invalid_input(format!(
+            "{what}: expected a sequence of numbers, not a {}",
+            obj.get_type().name()?
+        )));
+    }
+    if let Ok(v) = obj.extract::<Vec<f64>>() {
+        return Ok(v);
+    }
+    let mut out = Vec::new();
+    for (i, item) in obj
+        .try_iter()
+        .map_err(|_| {
+            invalid_input(format!(
+                "{what}: expected a sequence of numbers (list, tuple or array)"
+            ))
+        })?
+        .enumerate()
+    {
+        let item = item?;
+        out.push(item.extract::<f64>().map_err(|_| {
+            invalid_input(format!(
+                "{what}[{i}]: expected a number, not {}",
+                item.repr().map(|r| r.to_string()).unwrap_or_default()
+            ))
+        })?);
+    }
+    Ok(out)
+}
+
+/// A duration: a number of seconds, or a Go / PromQL duration string (`"90s"`, `"2m"`,
+/// `"1h30m"`, `"500ms"`, `"1d"`), in milliseconds. Must be finite and `>= 0`.
+pub(crate) fn duration_ms(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        let s = s.to_cow()?;
+        return tidescale::time::parse_duration_ms(&s).ok_or_else(|| {
+            invalid_input(format!(
+                "{what}: {s:?} is not a duration (e.g. \"90s\", \"5m\", \"1h30m\")"
+            ))
+        });
+    }
+    let secs: f64 = obj
+        .extract()
+        .map_err(|_| invalid_input(format!("{what}: expected seconds or a duration string")))?;
+    let secs = non_negative(what, secs)?;
+    let ms = (secs * 1000.0).round();
+    if ms >= 9.2e18 {
+        return Err(invalid_input(format!("{what}: {secs} s is too long")));
+    }
+    // finite, non-negative and in range: the cast is exact for the integral value
+    Ok(ms as i64)
+}
+
+/// A Kubernetes quantity from a number (in units) or a quantity string.
+pub(crate) fn quantity(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<tidescale::Quantity> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        let s = s.to_cow()?;
+        let q: tidescale::Quantity = s
+            .parse()
+            .map_err(|e| invalid_input(format!("{what}: {s:?} is not a quantity: {e}")))?;
+        if q.milli_value() < 0 {
+            return Err(invalid_input(format!("{what}: {s:?} is negative")));
+        }
+        return Ok(q);
+    }
+    let v: f64 = obj
+        .extract()
+        .map_err(|_| invalid_input(format!("{what}: expected a number or a quantity string")))?;
+    Ok(tidescale::Quantity::from_milli(units_to_milli(what, v)?))
+}

@@ -26,6 +26,52 @@ pub(crate) fn manifest_error(e: LoadError) -> PyErr {
     ManifestError::new_err((e.to_string(), e.document, e.path))
 }
 
+/// Errors of the VPA core: bad values and checkpoints are `InvalidInputError`, a manifest
+/// that makes no sense is a `SpecError`.
+pub(crate) fn vpa_error(e: tidescale::vpa::VpaError) -> PyErr {
+    use tidescale::vpa::VpaError;
+    match e {
+        VpaError::InvalidSpec(m) => {
+            SpecError::new_err((format!("invalid spec: {m}"), None::<usize>, Some("spec")))
+        }
+        other => invalid_input(other.to_string()),
+    }
+}
+
+/// Errors of the KEDA core: spec and trigger metadata problems are `SpecError`s (the manifest
+/// reads, but KEDA would reject it), the rest `InvalidInputError`.
+pub(crate) fn keda_error(e: tidescale::keda::KedaError) -> PyErr {
+    use tidescale::keda::KedaError;
+    match e {
+        KedaError::UnknownTrigger { .. }
+        | KedaError::MissingParameter { .. }
+        | KedaError::InvalidParameter { .. }
+        | KedaError::InvalidSpec(_)
+        | KedaError::Cron { .. }
+        | KedaError::UnknownTimeZone(_) => {
+            SpecError::new_err((e.to_string(), None::<usize>, Some("spec")))
+        }
+        other => invalid_input(other.to_string()),
+    }
+}
+
+/// Errors of the Prometheus math: always bad input.
+pub(crate) fn prom_error(e: tidescale::prom::PromError) -> PyErr {
+    invalid_input(e.to_string())
+}
+
+/// The crate-wide error, dispatched to the module mappings.
+pub(crate) fn core_error(e: tidescale::Error) -> PyErr {
+    match e {
+        tidescale::Error::Hpa(e) => hpa_error(e),
+        tidescale::Error::Vpa(e) => vpa_error(e),
+        tidescale::Error::Keda(e) => keda_error(e),
+        tidescale::Error::Prom(e) => prom_error(e),
+        tidescale::Error::Manifest(e) => manifest_error(e),
+        other => invalid_input(other.to_string()),
+    }
+}
+
 /// Errors of the HPA core.
 pub(crate) fn hpa_error(e: HpaError) -> PyErr {
     match e {

@@ -18,7 +18,10 @@ mod controller;
 mod convert;
 mod decision;
 mod errors;
+mod keda;
 mod observation;
+mod prom;
+mod vpa;
 
 /// tidescale: Kubernetes-exact autoscaling decisions.
 #[pymodule(gil_used = false)]
@@ -31,5 +34,18 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(batch::evaluate_batch, m)?)?;
     m.add_function(wrap_pyfunction!(controller::load_manifest, m)?)?;
     m.add_function(wrap_pyfunction!(controller::default_settings, m)?)?;
+    m.add_class::<vpa::VpaRecommender>()?;
+    m.add_class::<vpa::Recommendation>()?;
+    m.add_class::<vpa::ContainerRecommendation>()?;
+    m.add_class::<vpa::Resources>()?;
+    m.add_function(wrap_pyfunction!(vpa::vpa_conflicts, m)?)?;
+    m.add_function(wrap_pyfunction!(vpa::vpa_default_options, m)?)?;
+    m.add_class::<keda::KedaScaledObject>()?;
+    m.add_class::<keda::KedaDecision>()?;
+    m.add_function(wrap_pyfunction!(keda::scaledjob_decision, m)?)?;
+    m.add_class::<prom::CounterWindow>()?;
+    m.add_function(wrap_pyfunction!(prom::prom_range_function, m)?)?;
+    m.add_function(wrap_pyfunction!(prom::histogram_quantile, m)?)?;
+    m.add_function(wrap_pyfunction!(prom::prom_aggregate, m)?)?;
     Ok(())
 }

@@ -102,26 +102,7 @@ pub(crate) fn identical_pods(
     container: &str,
     now: Timestamp,
 ) -> Vec<Pod> {
-    let since = now.minus_secs(3600);
-    (0..count)
-        .map(|i| Pod {
-            name: format!("pod-{i}"),
-            phase: PodPhase::Running,
-            deleted: false,
-            start_time: Some(since),
-            ready: Some(Readiness {
-                ready: true,
-                last_transition: since,
-            }),
-            containers: vec![Container {
-                name: container.to_owned(),
-                requests: requests.clone(),
-                restart_policy_always: false,
-            }],
-            init_containers: Vec::new(),
-            pod_requests: None,
-        })
-        .collect()
+    Pod::identical(count, container, requests, now)
 }
 
 /// A quantity given as a number of units or a string.

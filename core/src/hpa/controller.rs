@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::HpaError;
 use super::conditions::{Condition, ConditionStatus, ConditionType, Reason, set_condition};
 use super::defaults::apply_defaults;
-use super::observation::{MetricValues, Observation};
+use super::observation::{MetricValues, Observation, PodInfo};
 use super::pod_groups::ReadinessTimings;
 use super::replica_calc::{Proposal, ReplicaCalculator};
 use super::scale_events::{ScaleEvent, store_scale_event};
@@ -441,7 +441,11 @@ impl Controller {
     /// a reading count that does not match `spec.metrics`, negative samples). Metric failures
     /// are not errors: they are reported in the decision, as upstream reports them in
     /// conditions.
-    pub fn step(&mut self, now: Timestamp, obs: &Observation<'_>) -> Result<&Decision, HpaError> {
+    pub fn step<P: PodInfo>(
+        &mut self,
+        now: Timestamp,
+        obs: &Observation<'_, P>,
+    ) -> Result<&Decision, HpaError> {
         check_observation(&self.hpa, obs)?;
         let current = obs.scale.spec_replicas;
         let min = self.hpa.spec.min_replicas.unwrap_or(1);
@@ -683,7 +687,11 @@ impl Controller {
 
     /// `computeReplicasForMetrics`: `Err(())` when the sync must stop (all metrics failed, or
     /// some failed and the rest would scale down).
-    fn compute_metrics(&mut self, now: Timestamp, obs: &Observation<'_>) -> Result<i32, ()> {
+    fn compute_metrics<P: PodInfo>(
+        &mut self,
+        now: Timestamp,
+        obs: &Observation<'_, P>,
+    ) -> Result<i32, ()> {
         let calc = ReplicaCalculator {
             tolerances: self.tolerances,
             timings: ReadinessTimings {
@@ -793,11 +801,11 @@ fn failure_reason(t: MetricSourceType) -> Reason {
 }
 
 /// `computeReplicasForMetric`: one metric spec and its readings to a proposal.
-fn evaluate_metric<'a>(
+fn evaluate_metric<'a, P: PodInfo>(
     calc: &ReplicaCalculator,
     spec: &MetricSpec,
     values: MetricValues<'a>,
-    obs: &Observation<'a>,
+    obs: &Observation<'a, P>,
 ) -> Result<Proposal, MetricFailure> {
     let reason = failure_reason(spec.type_);
     let fail = |message: String| MetricFailure { reason, message };
@@ -901,7 +909,10 @@ fn evaluate_metric<'a>(
     }
 }
 
-fn check_observation(hpa: &HorizontalPodAutoscaler, obs: &Observation<'_>) -> Result<(), HpaError> {
+fn check_observation<P>(
+    hpa: &HorizontalPodAutoscaler,
+    obs: &Observation<'_, P>,
+) -> Result<(), HpaError> {
     let bad = |m: String| Err(HpaError::Observation(m));
     if obs.scale.spec_replicas < 0 || obs.scale.status_replicas < 0 {
         return bad(format!(

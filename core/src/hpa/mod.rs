@@ -25,7 +25,7 @@ pub use controller::{
 };
 pub use defaults::{DEFAULT_CPU_UTILIZATION, apply_defaults, scale_down_rules, scale_up_rules};
 pub use observation::{
-    Container, MetricValues, Observation, Pod, PodMetric, PodPhase, Readiness, Scale,
+    Container, MetricValues, Observation, Pod, PodInfo, PodMetric, PodPhase, Readiness, Scale,
 };
 pub use pod_groups::{PodGroups, ReadinessTimings, group_pods};
 pub use pod_requests::{RequestError, pod_request};

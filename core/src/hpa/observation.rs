@@ -90,23 +90,154 @@ impl Pod {
     pub fn running(name: &str, cpu_milli: i64) -> Self {
         let mut requests = BTreeMap::new();
         requests.insert("cpu".to_owned(), Quantity::from_milli(cpu_milli));
+        Self::ready_since(name, "app", requests, Timestamp::from_secs(-3600))
+    }
+
+    /// A running pod, ready since `since` (and started then), with one container `container`
+    /// requesting `requests`.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use tidescale::{Quantity, Timestamp};
+    /// let req = BTreeMap::from([("memory".to_owned(), "2Gi".parse::<Quantity>().unwrap())]);
+    /// let p = tidescale::hpa::Pod::ready_since("web-0", "server", req, Timestamp(0));
+    /// assert_eq!(p.containers[0].name, "server");
+    /// assert!(p.ready.unwrap().ready);
+    /// ```
+    pub fn ready_since(
+        name: &str,
+        container: &str,
+        requests: BTreeMap<String, Quantity>,
+        since: Timestamp,
+    ) -> Self {
         Self {
             name: name.to_owned(),
             phase: PodPhase::Running,
             deleted: false,
-            start_time: Some(Timestamp::from_secs(-3600)),
+            start_time: Some(since),
             ready: Some(Readiness {
                 ready: true,
-                last_transition: Timestamp::from_secs(-3600),
+                last_transition: since,
             }),
             containers: vec![Container {
-                name: "app".to_owned(),
+                name: container.to_owned(),
                 requests,
                 restart_policy_always: false,
             }],
             init_containers: Vec::new(),
             pod_requests: None,
         }
+    }
+
+    /// `count` identical pods (`pod-0`, `pod-1`, ...), running and ready for an hour before
+    /// `now`, each with one container `container` requesting `requests`: the observation the
+    /// what-if questions assume.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// let pods = tidescale::hpa::Pod::identical(3, "app", &BTreeMap::new(), tidescale::Timestamp(0));
+    /// assert_eq!(pods[2].name, "pod-2");
+    /// ```
+    pub fn identical(
+        count: usize,
+        container: &str,
+        requests: &BTreeMap<String, Quantity>,
+        now: Timestamp,
+    ) -> Vec<Self> {
+        let since = now.minus_secs(3600);
+        (0..count)
+            .map(|i| Self::ready_since(&format!("pod-{i}"), container, requests.clone(), since))
+            .collect()
+    }
+}
+
+/// What the HPA controller reads from a pod. [`Pod`] implements it; a host with its own pod
+/// type (a C struct, a row of a table) can implement it too and skip the conversion.
+///
+/// ```
+/// use tidescale::Timestamp;
+/// use tidescale::hpa::{Controller, MetricValues, Observation, PodInfo, PodMetric, PodPhase,
+///     Readiness, RequestError, Scale, Settings};
+///
+/// /// A model server's own view of a replica: always running and ready, 2 CPUs requested.
+/// struct Replica;
+/// impl PodInfo for Replica {
+///     fn name(&self) -> &str { "replica" }
+///     fn phase(&self) -> PodPhase { PodPhase::Running }
+///     fn deleted(&self) -> bool { false }
+///     fn start_time(&self) -> Option<Timestamp> { Some(Timestamp::from_secs(-3600)) }
+///     fn readiness(&self) -> Option<Readiness> {
+///         Some(Readiness { ready: true, last_transition: Timestamp::from_secs(-3600) })
+///     }
+///     fn request(&self, resource: &str, _: &str, _: bool) -> Result<i64, RequestError> {
+///         match resource {
+///             "cpu" => Ok(2000),
+///             _ => Err(RequestError::MissingRequest { resource: resource.into(),
+///                 container: "server".into(), pod: "replica".into() }),
+///         }
+///     }
+/// }
+///
+/// let hpa = serde_json::from_str(r#"{"spec": {"maxReplicas": 10, "metrics": [{"type": "Resource",
+///     "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 50}}}]}}"#).unwrap();
+/// let mut ctl = Controller::new(hpa, Settings::default()).unwrap();
+/// let pods = [Replica, Replica];
+/// let cpu = [PodMetric::new(0, 1800, Timestamp(0)), PodMetric::new(1, 1800, Timestamp(0))];
+/// let d = ctl.step(Timestamp(0), &Observation {
+///     scale: Scale { spec_replicas: 2, status_replicas: 2 },
+///     pods: &pods,
+///     metrics: &[MetricValues::Pods(&cpu)],
+/// }).unwrap();
+/// assert_eq!(d.desired_replicas, 4); // 90 % of 2 CPUs against 50 %: ratio 1.8 x 2 pods
+/// ```
+pub trait PodInfo {
+    /// The pod's name (for explanations and errors).
+    fn name(&self) -> &str;
+    /// `status.phase`.
+    fn phase(&self) -> PodPhase;
+    /// `metadata.deletionTimestamp` is set.
+    fn deleted(&self) -> bool;
+    /// `status.startTime`.
+    fn start_time(&self) -> Option<Timestamp>;
+    /// The `Ready` condition.
+    fn readiness(&self) -> Option<Readiness>;
+    /// The pod's request for `resource` in milli-units, as [`super::pod_request`] defines it:
+    /// the pod-level request when `pod_level_resources` is on and set (whole-pod metrics),
+    /// else the sum over regular containers and sidecars, or only `container` when not empty.
+    ///
+    /// # Errors
+    /// A summed container without the request, or a named container absent from the pod.
+    fn request(
+        &self,
+        resource: &str,
+        container: &str,
+        pod_level_resources: bool,
+    ) -> Result<i64, super::RequestError>;
+}
+
+impl PodInfo for Pod {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn phase(&self) -> PodPhase {
+        self.phase
+    }
+    fn deleted(&self) -> bool {
+        self.deleted
+    }
+    fn start_time(&self) -> Option<Timestamp> {
+        self.start_time
+    }
+    fn readiness(&self) -> Option<Readiness> {
+        self.ready
+    }
+    fn request(
+        &self,
+        resource: &str,
+        container: &str,
+        pod_level_resources: bool,
+    ) -> Result<i64, super::RequestError> {
+        super::pod_request(self, resource, container, pod_level_resources)
     }
 }
 
@@ -161,13 +292,14 @@ pub struct Scale {
     pub status_replicas: i32,
 }
 
-/// Everything one sync observes.
+/// Everything one sync observes. `P` is the pod type: [`Pod`] unless the host brings its own
+/// [`PodInfo`].
 #[derive(Debug, Clone, Copy)]
-pub struct Observation<'a> {
+pub struct Observation<'a, P = Pod> {
     /// The scale subresource.
     pub scale: Scale,
     /// Pods matched by the target's selector.
-    pub pods: &'a [Pod],
+    pub pods: &'a [P],
     /// One entry per `spec.metrics` entry, in the same order.
     pub metrics: &'a [MetricValues<'a>],
 }

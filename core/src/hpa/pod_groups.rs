@@ -1,8 +1,8 @@
 //! Pod classification (`groupPods`) and the per-pod sums the replica calculator needs,
 //! computed in one pass without allocating when samples come in pod order.
 
-use super::observation::{Pod, PodMetric, PodPhase};
-use super::pod_requests::{RequestError, pod_request};
+use super::observation::{PodInfo, PodMetric, PodPhase};
+use super::pod_requests::RequestError;
 use crate::Timestamp;
 
 /// Timings of the CPU readiness rules.
@@ -93,32 +93,38 @@ impl<'a> Lookup<'a> {
     }
 }
 
-/// One pod's class, as `groupPods` decides it.
-pub(crate) fn classify(
-    pod: &Pod,
+/// One pod's class, as `groupPods` decides it (`cpu_rules`: the metric's resource is `cpu`).
+pub(crate) fn classify<P: PodInfo>(
+    pod: &P,
     sample: Option<&PodMetric>,
-    resource: &str,
+    cpu_rules: bool,
     t: ReadinessTimings,
     now: Timestamp,
 ) -> Class {
-    if pod.deleted || pod.phase == PodPhase::Failed {
+    let phase = pod.phase();
+    if pod.deleted() || phase == PodPhase::Failed {
         return Class::Ignored;
     }
-    if pod.phase == PodPhase::Pending {
+    if phase == PodPhase::Pending {
         return Class::Unready;
     }
     let Some(sample) = sample else {
         return Class::Missing;
     };
-    if resource == "cpu" && cpu_unready(pod, sample, t, now) {
+    if cpu_rules && cpu_unready(pod, sample, t, now) {
         return Class::Unready;
     }
     Class::Ready
 }
 
 /// The CPU-only readiness rule. Comparisons are strict, as Go's `After`/`Before`.
-fn cpu_unready(pod: &Pod, sample: &PodMetric, t: ReadinessTimings, now: Timestamp) -> bool {
-    let (Some(ready), Some(start)) = (pod.ready, pod.start_time) else {
+fn cpu_unready<P: PodInfo>(
+    pod: &P,
+    sample: &PodMetric,
+    t: ReadinessTimings,
+    now: Timestamp,
+) -> bool {
+    let (Some(ready), Some(start)) = (pod.readiness(), pod.start_time()) else {
         return true;
     };
     if start.plus_millis(t.cpu_initialization_period_ms) > now {
@@ -143,8 +149,8 @@ fn cpu_unready(pod: &Pod, sample: &PodMetric, t: ReadinessTimings, now: Timestam
 /// let g = group_pods(&pods, &samples, "cpu", ReadinessTimings::default(), Timestamp(0));
 /// assert_eq!((g.ready_count, g.unready.as_slice()), (1, &[1][..]));
 /// ```
-pub fn group_pods(
-    pods: &[Pod],
+pub fn group_pods<P: PodInfo>(
+    pods: &[P],
     samples: &[PodMetric],
     resource: &str,
     timings: ReadinessTimings,
@@ -152,8 +158,9 @@ pub fn group_pods(
 ) -> PodGroups {
     let lookup = Lookup::new(pods.len(), samples);
     let mut g = PodGroups::default();
+    let cpu_rules = resource == "cpu";
     for (i, pod) in pods.iter().enumerate() {
-        match classify(pod, lookup.get(i), resource, timings, now) {
+        match classify(pod, lookup.get(i), cpu_rules, timings, now) {
             Class::Ignored => g.ignored.push(i),
             Class::Unready => g.unready.push(i),
             Class::Missing => g.missing.push(i),
@@ -193,8 +200,8 @@ pub(crate) struct Tally {
 }
 
 /// One pass over the pods: classification, and the sums of §4.3 with the fill-ins of §5.1.
-pub(crate) fn tally(
-    pods: &[Pod],
+pub(crate) fn tally<P: PodInfo>(
+    pods: &[P],
     lookup: &Lookup<'_>,
     resource: &str,
     scope: Option<&RequestScope<'_>>,
@@ -202,12 +209,13 @@ pub(crate) fn tally(
     now: Timestamp,
 ) -> Tally {
     let mut t = Tally::default();
+    let cpu_rules = resource == "cpu";
     for (i, pod) in pods.iter().enumerate() {
         let sample = lookup.get(i);
-        let class = classify(pod, sample, resource, timings, now);
+        let class = classify(pod, sample, cpu_rules, timings, now);
         let request = match scope {
             Some(s) if t.request_error.is_none() => {
-                match pod_request(pod, s.resource, s.container, s.pod_level_resources) {
+                match pod.request(s.resource, s.container, s.pod_level_resources) {
                     Ok(r) => Some(i128::from(r)),
                     Err(e) => {
                         t.request_error = Some(e);

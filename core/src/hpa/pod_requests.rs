@@ -62,7 +62,13 @@ pub fn pod_request(
             continue;
         }
         found = true;
-        match c.requests.get(resource) {
+        // (a linear scan: pods request one or two resources, and it avoids BTreeMap's ordered
+        // comparisons on the hot path)
+        match c
+            .requests
+            .iter()
+            .find_map(|(k, q)| (k == resource).then_some(q))
+        {
             Some(q) => sum = sum.saturating_add(q.milli_value()),
             None => {
                 return Err(RequestError::MissingRequest {

@@ -4,7 +4,7 @@
 //! it multiplies the ratio by the ready-pod count or by the number of samples, and how missing
 //! and unready pods are filled in.
 
-use super::observation::{Pod, PodMetric, PodPhase};
+use super::observation::{PodInfo, PodMetric, PodPhase};
 use super::pod_groups::{Lookup, ReadinessTimings, RequestScope, tally};
 use super::tolerance::Tolerances;
 use crate::Timestamp;
@@ -83,13 +83,13 @@ impl ReplicaCalculator {
     /// let p = calc.resource_replicas(3, 30, "cpu", "", &pods, &samples).unwrap();
     /// assert_eq!((p.replicas, p.utilization, p.value_milli), (5, Some(50), 1000));
     /// ```
-    pub fn resource_replicas(
+    pub fn resource_replicas<P: PodInfo>(
         &self,
         current: i32,
         target_utilization: i32,
         resource: &str,
         container: &str,
-        pods: &[Pod],
+        pods: &[P],
         samples: &[PodMetric],
     ) -> Result<Proposal, CalcError> {
         if samples.is_empty() {
@@ -117,12 +117,12 @@ impl ReplicaCalculator {
     ///
     /// # Errors
     /// No samples, no pods, or no usable samples.
-    pub fn plain_replicas(
+    pub fn plain_replicas<P: PodInfo>(
         &self,
         current: i32,
         target_milli: i64,
         resource: &str,
-        pods: &[Pod],
+        pods: &[P],
         samples: &[PodMetric],
     ) -> Result<Proposal, CalcError> {
         if samples.is_empty() {
@@ -139,11 +139,11 @@ impl ReplicaCalculator {
 
     /// The shared skeleton of `GetResourceReplicas` (with `scope`, utilization of requests)
     /// and `calcPlainMetricReplicas` (without, plain average against `target_milli`).
-    fn calc(
+    fn calc<P: PodInfo>(
         &self,
         current: i32,
         resource: &str,
-        pods: &[Pod],
+        pods: &[P],
         samples: &[PodMetric],
         scope: Option<&RequestScope<'_>>,
         target_milli: i64,
@@ -223,11 +223,11 @@ impl ReplicaCalculator {
     }
 
     /// `getUsageRatioReplicaCount`, shared by Object and External `Value` targets.
-    fn usage_ratio_replicas(
+    fn usage_ratio_replicas<P: PodInfo>(
         &self,
         current: i32,
         ratio: f64,
-        pods: &[Pod],
+        pods: &[P],
     ) -> Result<i32, CalcError> {
         if current == 0 {
             // scale from zero: no tolerance, no ready count
@@ -243,7 +243,7 @@ impl ReplicaCalculator {
         }
         let ready = pods
             .iter()
-            .filter(|p| p.phase == PodPhase::Running && p.ready.is_some_and(|r| r.ready))
+            .filter(|p| p.phase() == PodPhase::Running && p.readiness().is_some_and(|r| r.ready))
             .count();
         Ok(ceil_i32(ratio * ready as f64))
     }
@@ -252,12 +252,12 @@ impl ReplicaCalculator {
     ///
     /// # Errors
     /// An empty pod list when a change is needed.
-    pub fn object_replicas(
+    pub fn object_replicas<P: PodInfo>(
         &self,
         current: i32,
         target_milli: i64,
         usage_milli: i64,
-        pods: &[Pod],
+        pods: &[P],
     ) -> Result<Proposal, CalcError> {
         let ratio = usage_milli as f64 / target_milli as f64;
         let replicas = self.usage_ratio_replicas(current, ratio, pods)?;
@@ -295,12 +295,12 @@ impl ReplicaCalculator {
     ///
     /// # Errors
     /// No series, or an empty pod list when a change is needed.
-    pub fn external_replicas(
+    pub fn external_replicas<P: PodInfo>(
         &self,
         current: i32,
         target_milli: i64,
         values_milli: &[i64],
-        pods: &[Pod],
+        pods: &[P],
     ) -> Result<Proposal, CalcError> {
         let usage = external_sum(values_milli)?;
         self.object_replicas(current, target_milli, usage, pods)

@@ -134,6 +134,26 @@ pub enum ExecutorReason {
     Idle,
 }
 
+impl ExecutorReason {
+    /// The reason's name, as tidescale reports it (`CoolingDown`, `ScaledDown`, ...).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Paused => "Paused",
+            Self::ScaledUpFromZeroOrIdle => "ScaledUpFromZeroOrIdle",
+            Self::ScaleOutPaused => "ScaleOutPaused",
+            Self::PartialTriggerError => "PartialTriggerError",
+            Self::ActiveHpaHandles => "ActiveHpaHandles",
+            Self::FallbackHoldsReplicas => "FallbackHoldsReplicas",
+            Self::TriggerErrorNoFallback => "TriggerErrorNoFallback",
+            Self::ScaledDown => "ScaledDown",
+            Self::CoolingDown => "CoolingDown",
+            Self::ScaleInPaused => "ScaleInPaused",
+            Self::RaisedToMin => "RaisedToMin",
+            Self::Idle => "Idle",
+        }
+    }
+}
+
 /// `Ready` condition the step reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadyStatus {

@@ -91,6 +91,16 @@ impl KedaAutoscaler {
         &self.hpa
     }
 
+    /// Restores KEDA's `lastActiveTime` (the cooldown counts from it).
+    pub fn set_last_active_time(&mut self, t: Option<Timestamp>) {
+        self.scaled_object.set_last_active_time(t);
+    }
+
+    /// Restores the HPA's history (recommendations and scale events).
+    pub fn set_hpa_history(&mut self, history: hpa::History) {
+        self.hpa.set_history(history);
+    }
+
     /// When to poll next: KEDA's polling interval or cooldown end, or the HPA's next window
     /// boundary, whichever comes first.
     pub fn next_wakeup(&self, now: Timestamp) -> Timestamp {

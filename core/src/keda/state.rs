@@ -315,6 +315,12 @@ impl ScaledObjectController {
         self.last_active_time
     }
 
+    /// Restores `status.lastActiveTime` (after a restart, or to ask "what if the last
+    /// activity was at `t`": the cooldown counts from it).
+    pub fn set_last_active_time(&mut self, t: Option<Timestamp>) {
+        self.last_active_time = t;
+    }
+
     /// When the host should step again: the next poll (`now + pollingInterval`), or the end of
     /// the cooldown if that comes first (scale-in happens strictly after it, so 1 ms later).
     pub fn next_wakeup(&self, now: Timestamp) -> Timestamp {

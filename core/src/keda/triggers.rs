@@ -6,15 +6,15 @@ use super::KedaError;
 use super::activation::{PAUSED_SCALE_IN, PAUSED_SCALE_OUT, annotation_flag};
 use super::goparse::{go_parse_float, go_parse_int, metric_milli};
 use super::scaled_object::{ScaledObject, TriggerSpec};
-use super::scalers::{CronMetadata, KafkaMetadata, PrometheusMetadata, SqsMetadata};
+use super::scalers::{CronMetadata, KafkaMetadata, PrometheusMetadata, ScalerReading, SqsMetadata};
 use super::scaling_modifiers::Formula;
-use crate::Quantity;
 use crate::hpa::{
     ContainerResourceMetricSource, CrossVersionObjectReference, ExternalMetricSource,
     HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, HpaScalingRules, LabelSelector,
     MetricIdentifier, MetricSourceType, MetricSpec, MetricTarget, MetricTargetType, ObjectMeta,
     ResourceMetricSource, ScalingPolicySelect,
 };
+use crate::{Quantity, Timestamp};
 
 /// The trigger types tidescale implements.
 pub const SUPPORTED_TRIGGERS: &str = "aws-sqs-queue, kafka, prometheus, cron, cpu, memory";
@@ -201,6 +201,49 @@ impl TriggerConfig {
     /// Whether this is a cpu/memory trigger.
     pub fn is_resource(&self) -> bool {
         matches!(self.kind, TriggerKind::Resource { .. })
+    }
+
+    /// The reading this trigger's scaler gives when the value it computed is `value` (an SQS
+    /// queue length, a Kafka lag after the partition cap, a Prometheus query result): the
+    /// metric for the HPA in milli-units (`GenerateMetricInMili`: NaN, infinities and negatives
+    /// become 0) and activity against the trigger's activation threshold, compared strictly as
+    /// KEDA does (integers for SQS and Kafka, which truncate `value`). A cron trigger ignores
+    /// `value` and evaluates its schedule at `now`; cpu/memory triggers have no reading (the HPA
+    /// reads those metrics itself): `None`.
+    ///
+    /// ```
+    /// use tidescale::Timestamp;
+    /// use tidescale::keda::{TriggerConfig, TriggerSpec};
+    /// let t = TriggerSpec { type_: "prometheus".into(), metadata: [
+    ///     ("serverAddress", "http://prom:9090"), ("query", "sum(up)"), ("threshold", "100"),
+    ///     ("activationThreshold", "5")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+    ///     ..Default::default() };
+    /// let t = TriggerConfig::parse(0, &t).unwrap();
+    /// let r = t.reading_from_value(5.0, Timestamp(0)).unwrap();
+    /// assert_eq!((r.metric_milli, r.is_active), (5000, false)); // 5 > 5 is false
+    /// assert!(t.reading_from_value(5.5, Timestamp(0)).unwrap().is_active);
+    /// ```
+    pub fn reading_from_value(&self, value: f64, now: Timestamp) -> Option<ScalerReading> {
+        let integer = |threshold: i64| {
+            // Go's int64(float64) for the finite range; NaN counts as 0 (never active)
+            let v = if value.is_nan() { 0 } else { value as i64 };
+            ScalerReading {
+                raw: v as f64,
+                metric_milli: metric_milli(v as f64),
+                is_active: v > threshold,
+            }
+        };
+        match &self.kind {
+            TriggerKind::Sqs(m) => Some(integer(m.activation_queue_length)),
+            TriggerKind::Kafka(m) => Some(integer(m.activation_lag_threshold)),
+            TriggerKind::Prometheus(m) => Some(ScalerReading {
+                raw: value,
+                metric_milli: metric_milli(value),
+                is_active: value > m.activation_threshold,
+            }),
+            TriggerKind::Cron(m) => Some(m.evaluate(now)),
+            TriggerKind::Resource { .. } => None,
+        }
     }
 
     /// The target in milli-units (AverageValue or Value; 0 for Utilization).

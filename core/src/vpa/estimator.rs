@@ -113,6 +113,13 @@ pub fn confidence<H>(s: &AggregateContainerState<H>, interval_ms: i64) -> f64 {
     lifespan.min(samples)
 }
 
+/// `(multiplier, exponent)` of the upper bound's confidence multiplier (recommender
+/// `upperBoundEstimator`: `WithConfidenceMultiplier(1.0, 1.0, ...)`).
+pub const UPPER_BOUND_CONFIDENCE: (f64, f64) = (1.0, 1.0);
+/// `(multiplier, exponent)` of the lower bound's confidence multiplier (recommender
+/// `lowerBoundEstimator`: `WithConfidenceMultiplier(0.001, -2.0, ...)`).
+pub const LOWER_BOUND_CONFIDENCE: (f64, f64) = (0.001, -2.0);
+
 /// Confidence multiplier: each amount × (1 + multiplier/confidence)^exponent (Go `math.Pow`).
 pub fn confidence_multiplier(
     r: Resources,
@@ -196,8 +203,20 @@ pub fn estimate_container(
     );
     let c_cpu = confidence(s, cfg.confidence_interval_cpu_ms);
     let c_mem = confidence(s, cfg.confidence_interval_memory_ms);
-    let upper = confidence_multiplier(upper, 1.0, 1.0, c_cpu, c_mem);
-    let lower = confidence_multiplier(lower, 0.001, -2.0, c_cpu, c_mem);
+    let upper = confidence_multiplier(
+        upper,
+        UPPER_BOUND_CONFIDENCE.0,
+        UPPER_BOUND_CONFIDENCE.1,
+        c_cpu,
+        c_mem,
+    );
+    let lower = confidence_multiplier(
+        lower,
+        LOWER_BOUND_CONFIDENCE.0,
+        LOWER_BOUND_CONFIDENCE.1,
+        c_cpu,
+        c_mem,
+    );
     let controlled = s.controlled();
     Estimate {
         target: with_min(target, min).filter(&controlled),

@@ -34,7 +34,7 @@ pub use capping::{CappedRecommendation, apply_vpa_policy, cap_recommendation};
 pub use checkpoint::{HistogramCheckpoint, VerticalPodAutoscalerCheckpoint};
 pub use container_state::{AggregateContainerState, AggregationConfig, ContainerState};
 pub use decaying_histogram::DecayingHistogram;
-pub use estimator::{Estimate, EstimatorConfig};
+pub use estimator::{Estimate, EstimatorConfig, LOWER_BOUND_CONFIDENCE, UPPER_BOUND_CONFIDENCE};
 pub use histogram::{Histogram, HistogramOptions};
 pub use recommender::{Recommender, VpaRecommender};
 pub use resources::*;

@@ -29,7 +29,8 @@ class TidescaleError(Exception):
 
 
 class ManifestError(TidescaleError, ValueError):
-    """A manifest could not be read as a HorizontalPodAutoscaler.
+    """A manifest could not be read as the object wanted (HorizontalPodAutoscaler,
+    VerticalPodAutoscaler, ScaledObject, ScaledJob).
 
     ``document`` is the 0-based index of the document in a multi-document stream and ``path``
     the field (``spec.metrics[0].resource.target.averageUtilization``), when known.
@@ -54,4 +55,4 @@ class InvalidInputError(TidescaleError, ValueError):
 
 
 class UnknownMetricError(InvalidInputError):
-    """A metric was given under a name that the HPA's manifest does not have."""
+    """A metric (or KEDA trigger) was given under a name that the manifest does not have."""
