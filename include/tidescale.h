@@ -603,8 +603,11 @@ typedef struct ts_kafka_partition {
 typedef struct ts_trigger_reading {
   // A `ts_trigger_reading_kind` code.
   uint32_t kind;
-  // `TS_TRIGGER_READING_KIND_VALUE`: the raw value (NaN, infinities and negative values
-  // are passed on as KEDA does: the HPA gets 0, activation compares the raw value).
+  // `TS_TRIGGER_READING_KIND_VALUE`: the raw value the scaler would compute (an SQS queue
+  // length, a Kafka lag after the partition cap, a Prometheus query result), turned into a
+  // reading by the core (`TriggerConfig::reading_from_value`: SQS and Kafka truncate to an
+  // integer; the HPA gets NaN, infinities and negatives as 0; activation compares with the
+  // trigger's threshold; a cron trigger ignores it and evaluates its schedule).
   double value;
   // `TS_TRIGGER_READING_KIND_SQS`: the queue attributes
   // (`ApproximateNumberOfMessages`, `ApproximateNumberOfMessagesNotVisible`, ...).

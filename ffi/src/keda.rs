@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::ffi::c_char;
 
-use tidescale_core::keda::scalers::{KafkaOffsets, PartitionOffsets, ScalerReading};
+use tidescale_core::keda::scalers::{KafkaOffsets, PartitionOffsets};
 use tidescale_core::keda::{
     ExecutorReason, KedaAutoscaler, KedaDecision, KedaError, ScaledObject, TriggerConfig,
-    TriggerInput, TriggerKind, metric_milli,
+    TriggerInput,
 };
 use tidescale_core::manifest::SCALED_OBJECT;
 use tidescale_core::{Error, Timestamp};
@@ -76,8 +76,11 @@ pub struct ts_kafka_partition {
 pub struct ts_trigger_reading {
     /// A `ts_trigger_reading_kind` code.
     pub kind: u32,
-    /// `TS_TRIGGER_READING_KIND_VALUE`: the raw value (NaN, infinities and negative values
-    /// are passed on as KEDA does: the HPA gets 0, activation compares the raw value).
+    /// `TS_TRIGGER_READING_KIND_VALUE`: the raw value the scaler would compute (an SQS queue
+    /// length, a Kafka lag after the partition cap, a Prometheus query result), turned into a
+    /// reading by the core (`TriggerConfig::reading_from_value`: SQS and Kafka truncate to an
+    /// integer; the HPA gets NaN, infinities and negatives as 0; activation compares with the
+    /// trigger's threshold; a cron trigger ignores it and evaluates its schedule).
     pub value: f64,
     /// `TS_TRIGGER_READING_KIND_SQS`: the queue attributes
     /// (`ApproximateNumberOfMessages`, `ApproximateNumberOfMessagesNotVisible`, ...).
@@ -249,25 +252,6 @@ pub unsafe extern "C" fn ts_keda_free(keda: *mut ts_keda) {
     });
 }
 
-/// A raw value for trigger `t` as its scaler would report it: the metric is the value in
-/// milli-units (`GenerateMetricInMili`: NaN, infinities and negatives become 0) and the trigger
-/// is active when the value is strictly above its activation threshold
-/// (`activationQueueLength`, `activationLagThreshold`, `activationThreshold`; 0 for cron).
-/// The core has no helper for this; it is the arithmetic of each scaler's `evaluate`.
-pub(crate) fn reading_from_value(t: &TriggerConfig, v: f64) -> ScalerReading {
-    let threshold = match &t.kind {
-        TriggerKind::Sqs(m) => m.activation_queue_length as f64,
-        TriggerKind::Kafka(m) => m.activation_lag_threshold as f64,
-        TriggerKind::Prometheus(m) => m.activation_threshold,
-        TriggerKind::Cron(_) | TriggerKind::Resource { .. } => 0.0,
-    };
-    ScalerReading {
-        raw: v,
-        metric_milli: metric_milli(v),
-        is_active: v > threshold,
-    }
-}
-
 /// One reading with the data it owns (`TriggerInput` borrows from these).
 enum Owned<'a> {
     Sqs(BTreeMap<String, String>),
@@ -280,6 +264,7 @@ enum Owned<'a> {
 unsafe fn convert_reading<'a>(
     r: &'a ts_trigger_reading,
     trigger: Option<&TriggerConfig>,
+    now: Timestamp,
 ) -> FfiResult<Owned<'a>> {
     Ok(match r.kind {
         k if k == ts_trigger_reading_kind::Error as u32 => {
@@ -291,8 +276,13 @@ unsafe fn convert_reading<'a>(
                 msg
             }))
         }
+        // The core's reading for a raw value: metric in milli-units, activity against the
+        // trigger's activation threshold (cron evaluates its schedule; cpu/memory have none).
         k if k == ts_trigger_reading_kind::Value as u32 => match trigger {
-            Some(t) => Owned::Input(TriggerInput::Reading(reading_from_value(t, r.value))),
+            Some(t) => Owned::Input(
+                t.reading_from_value(r.value, now)
+                    .map_or(TriggerInput::Resource, TriggerInput::Reading),
+            ),
             None => return Err(FfiError::new(ts_result::Internal, "no trigger")),
         },
         k if k == ts_trigger_reading_kind::Sqs as u32 => {
@@ -417,12 +407,13 @@ pub unsafe extern "C" fn ts_keda_step(
                 ),
             ));
         }
+        let now = Timestamp::from_millis(now_ms);
         let owned = readings
             .iter()
             .enumerate()
             .map(|(i, r)| {
                 // SAFETY: caller contract.
-                unsafe { convert_reading(r, triggers.get(i)) }
+                unsafe { convert_reading(r, triggers.get(i), now) }
                     .map_err(|e| e.within(|| format!("readings[{i}]")))
             })
             .collect::<FfiResult<Vec<_>>>()?;
@@ -434,7 +425,6 @@ pub unsafe extern "C" fn ts_keda_step(
                 Owned::Input(i) => *i,
             })
             .collect();
-        let now = Timestamp::from_millis(now_ms);
         let d = keda
             .autoscaler
             .step(now, current_replicas, &[], &[], &inputs)

@@ -127,9 +127,15 @@ static void test_sqs_scenario(void) {
     CHECK_CODE(ts_keda_explain(k, why, sizeof why, &n), TS_RESULT_OK);
     CHECK(strcmp(why, "inactive past the cooldown: scaled from 8 to 0") == 0);
 
-    /* a raw value the host computed: 12 messages > activationQueueLength 0 */
+    /* a raw value the host computed: SQS counts messages, so 0.9 truncates to 0, which is
+       not above activationQueueLength 0 */
     q.reading = ts_trigger_reading_default();
     q.reading.kind = TS_TRIGGER_READING_KIND_VALUE;
+    q.reading.value = 0.9;
+    CHECK_CODE(ts_keda_step(k, S(375), 0, &q.reading, 1, &d), TS_RESULT_OK);
+    CHECK(!d.active && d.desired_replicas == 0 && !d.rescale);
+    CHECK(d.reason == TS_KEDA_REASON_IDLE);
+    /* 12 messages > 0 */
     q.reading.value = 12.0;
     CHECK_CODE(ts_keda_step(k, S(390), 0, &q.reading, 1, &d), TS_RESULT_OK);
     CHECK(d.desired_replicas == 1 && d.active);
