@@ -68,8 +68,9 @@ impl Timestamp {
     }
 }
 
-/// A duration in milliseconds from Go / PromQL duration text: `1h30m`, `90s`, `500ms`, `1.5h`,
-/// `2d`, `1w`, `1y` (PromQL's d = 24 h, w = 7 d, y = 365 d). `None` for anything else.
+/// A duration in milliseconds (rounded) from Go / PromQL duration text: `1h30m`, `90s`,
+/// `500ms`, `1.5h`, `250us`, and PromQL's `2d`, `1w`, `1y` (d = 24 h, w = 7 d, y = 365 d).
+/// `None` for anything else.
 ///
 /// ```
 /// use tidescale::time::parse_duration_ms;
@@ -98,6 +99,8 @@ pub fn parse_duration_ms(s: &str) -> Option<i64> {
             .unwrap_or(tail.len());
         let (unit, tail) = tail.split_at(unit_end);
         let ms = match unit {
+            "ns" => 1e-6,
+            "us" | "µs" | "μs" => 1e-3,
             "ms" => 1.0,
             "s" => 1e3,
             "m" => 60e3,

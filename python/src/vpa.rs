@@ -13,147 +13,14 @@ use tidescale::manifest::{HPA, VPA};
 use tidescale::vpa::{
     RecommendedContainerResources, RecommendedPodResources, Recommender, ResourceList,
     VerticalPodAutoscaler, VerticalPodAutoscalerCheckpoint, VpaError,
-    VpaRecommender as CoreRecommender, conflict,
+    VpaRecommender as CoreRecommender, conflict, flags,
 };
 
 use crate::controller::{object_from_py, to_py};
-use crate::convert::{duration_ms, float_seq, from_json, quantity, seconds, to_json};
+use crate::convert::{float_seq, from_json, quantity, seconds, to_json};
 use crate::errors::{invalid_input, vpa_error};
 
 // --- options --------------------------------------------------------------------------------
-
-/// The recommender flags, as `--flag-name` in snake_case.
-const OPTION_NAMES: &[&str] = &[
-    "target_cpu_percentile",
-    "recommendation_lower_bound_cpu_percentile",
-    "recommendation_upper_bound_cpu_percentile",
-    "target_memory_percentile",
-    "recommendation_lower_bound_memory_percentile",
-    "recommendation_upper_bound_memory_percentile",
-    "recommendation_margin_fraction",
-    "pod_recommendation_min_cpu_millicores",
-    "pod_recommendation_min_memory_mb",
-    "confidence_interval_cpu",
-    "confidence_interval_memory",
-    "memory_aggregation_interval",
-    "memory_aggregation_interval_count",
-    "cpu_histogram_decay_half_life",
-    "memory_histogram_decay_half_life",
-    "oom_bump_up_ratio",
-    "oom_min_bump_up_bytes",
-    "humanize_memory",
-    "round_cpu_millicores",
-    "round_memory_bytes",
-    "container_recommendation_max_allowed_cpu",
-    "container_recommendation_max_allowed_memory",
-    "cpu_integer_post_processor_enabled",
-    "per_vpa_config",
-];
-
-fn fraction(key: &str, v: &Bound<'_, PyAny>, max: Option<f64>) -> PyResult<f64> {
-    let x: f64 = v
-        .extract()
-        .map_err(|_| invalid_input(format!("option {key}: expected a number")))?;
-    if !x.is_finite() || x < 0.0 || max.is_some_and(|m| x > m) {
-        let range = max.map_or_else(|| ">= 0".to_owned(), |m| format!("in [0, {m}]"));
-        return Err(invalid_input(format!("option {key}: {x} must be {range}")));
-    }
-    Ok(x)
-}
-
-fn positive_ms(key: &str, v: &Bound<'_, PyAny>) -> PyResult<i64> {
-    let ms = duration_ms(&format!("option {key}"), v)?;
-    if ms <= 0 {
-        return Err(invalid_input(format!(
-            "option {key}: must be longer than 0"
-        )));
-    }
-    Ok(ms)
-}
-
-fn at_least_one(key: &str, v: &Bound<'_, PyAny>) -> PyResult<i64> {
-    let n: i64 = v
-        .extract()
-        .map_err(|_| invalid_input(format!("option {key}: expected an integer")))?;
-    if n < 1 {
-        return Err(invalid_input(format!("option {key}: {n} must be >= 1")));
-    }
-    Ok(n)
-}
-
-fn flag(key: &str, v: &Bound<'_, PyAny>) -> PyResult<bool> {
-    v.extract()
-        .map_err(|_| invalid_input(format!("option {key}: expected True or False")))
-}
-
-fn set_option(r: &mut Recommender, key: &str, v: &Bound<'_, PyAny>) -> PyResult<()> {
-    let e = &mut r.estimator;
-    let a = &mut r.aggregation;
-    match key {
-        "target_cpu_percentile" => e.target_cpu_percentile = fraction(key, v, Some(1.0))?,
-        "recommendation_lower_bound_cpu_percentile" => {
-            e.lower_bound_cpu_percentile = fraction(key, v, Some(1.0))?;
-        }
-        "recommendation_upper_bound_cpu_percentile" => {
-            e.upper_bound_cpu_percentile = fraction(key, v, Some(1.0))?;
-        }
-        "target_memory_percentile" => e.target_memory_percentile = fraction(key, v, Some(1.0))?,
-        "recommendation_lower_bound_memory_percentile" => {
-            e.lower_bound_memory_percentile = fraction(key, v, Some(1.0))?;
-        }
-        "recommendation_upper_bound_memory_percentile" => {
-            e.upper_bound_memory_percentile = fraction(key, v, Some(1.0))?;
-        }
-        "recommendation_margin_fraction" => e.safety_margin_fraction = fraction(key, v, None)?,
-        "pod_recommendation_min_cpu_millicores" => {
-            e.pod_min_cpu_millicores = fraction(key, v, None)?;
-        }
-        "pod_recommendation_min_memory_mb" => e.pod_min_memory_mb = fraction(key, v, None)?,
-        "confidence_interval_cpu" => e.confidence_interval_cpu_ms = positive_ms(key, v)?,
-        "confidence_interval_memory" => e.confidence_interval_memory_ms = positive_ms(key, v)?,
-        "memory_aggregation_interval" => a.memory_aggregation_interval_ms = positive_ms(key, v)?,
-        "memory_aggregation_interval_count" => {
-            a.memory_aggregation_interval_count = at_least_one(key, v)?;
-        }
-        "cpu_histogram_decay_half_life" => a.cpu_half_life_ms = positive_ms(key, v)?,
-        "memory_histogram_decay_half_life" => a.memory_half_life_ms = positive_ms(key, v)?,
-        "oom_bump_up_ratio" => a.oom_bump_up_ratio = fraction(key, v, None)?,
-        "oom_min_bump_up_bytes" => a.oom_min_bump_up_bytes = fraction(key, v, None)?,
-        "humanize_memory" => r.humanize_memory = flag(key, v)?,
-        "round_cpu_millicores" => r.round_cpu_millicores = at_least_one(key, v)?,
-        "round_memory_bytes" => r.round_memory_bytes = at_least_one(key, v)?,
-        "container_recommendation_max_allowed_cpu"
-        | "container_recommendation_max_allowed_memory" => {
-            let q = if v.is_none() {
-                None
-            } else {
-                Some(quantity(&format!("option {key}"), v)?)
-            };
-            let list = r
-                .container_recommendation_max_allowed
-                .get_or_insert_with(ResourceList::default);
-            if key.ends_with("cpu") {
-                list.cpu = q;
-            } else {
-                list.memory = q;
-            }
-            if list.is_empty() {
-                r.container_recommendation_max_allowed = None;
-            }
-        }
-        "cpu_integer_post_processor_enabled" => {
-            r.cpu_integer_post_processor_enabled = flag(key, v)?;
-        }
-        "per_vpa_config" => r.per_vpa_config = flag(key, v)?,
-        other => {
-            return Err(invalid_input(format!(
-                "unknown recommender option {other:?} (known: {})",
-                OPTION_NAMES.join(", ")
-            )));
-        }
-    }
-    Ok(())
-}
 
 /// Recommender flags from a dict and/or keyword arguments (snake_case or the flag's
 /// kebab-case spelling, with or without the leading `--`).
@@ -170,8 +37,9 @@ fn options_from_py(
             let k: String = k
                 .extract()
                 .map_err(|_| invalid_input("recommender option names must be strings"))?;
-            let key = k.trim_start_matches('-').replace('-', "_");
-            set_option(&mut r, &key, &v)?;
+            let value =
+                to_json(&v).map_err(|e| invalid_input(format!("recommender flag {k}: {e}")))?;
+            flags::apply_flag(&mut r, &k, &value).map_err(|e| invalid_input(e.to_string()))?;
         }
         Ok(())
     };
@@ -184,43 +52,6 @@ fn options_from_py(
     Ok(r)
 }
 
-fn secs(ms: i64) -> f64 {
-    ms as f64 / 1000.0
-}
-
-/// The flags as a JSON object (the keys of [`OPTION_NAMES`]; durations in seconds).
-fn options_json(r: &Recommender) -> Value {
-    let e = &r.estimator;
-    let a = &r.aggregation;
-    let max = r.container_recommendation_max_allowed.unwrap_or_default();
-    json!({
-        "target_cpu_percentile": e.target_cpu_percentile,
-        "recommendation_lower_bound_cpu_percentile": e.lower_bound_cpu_percentile,
-        "recommendation_upper_bound_cpu_percentile": e.upper_bound_cpu_percentile,
-        "target_memory_percentile": e.target_memory_percentile,
-        "recommendation_lower_bound_memory_percentile": e.lower_bound_memory_percentile,
-        "recommendation_upper_bound_memory_percentile": e.upper_bound_memory_percentile,
-        "recommendation_margin_fraction": e.safety_margin_fraction,
-        "pod_recommendation_min_cpu_millicores": e.pod_min_cpu_millicores,
-        "pod_recommendation_min_memory_mb": e.pod_min_memory_mb,
-        "confidence_interval_cpu": secs(e.confidence_interval_cpu_ms),
-        "confidence_interval_memory": secs(e.confidence_interval_memory_ms),
-        "memory_aggregation_interval": secs(a.memory_aggregation_interval_ms),
-        "memory_aggregation_interval_count": a.memory_aggregation_interval_count,
-        "cpu_histogram_decay_half_life": secs(a.cpu_half_life_ms),
-        "memory_histogram_decay_half_life": secs(a.memory_half_life_ms),
-        "oom_bump_up_ratio": a.oom_bump_up_ratio,
-        "oom_min_bump_up_bytes": a.oom_min_bump_up_bytes,
-        "humanize_memory": r.humanize_memory,
-        "round_cpu_millicores": r.round_cpu_millicores,
-        "round_memory_bytes": r.round_memory_bytes,
-        "container_recommendation_max_allowed_cpu": max.cpu.map(|q| q.to_string()),
-        "container_recommendation_max_allowed_memory": max.memory.map(|q| q.to_string()),
-        "cpu_integer_post_processor_enabled": r.cpu_integer_post_processor_enabled,
-        "per_vpa_config": r.per_vpa_config,
-    })
-}
-
 /// The recommender flags `VpaRecommender` would use (upstream defaults merged with the
 /// arguments).
 #[pyfunction]
@@ -230,7 +61,7 @@ pub(crate) fn vpa_default_options<'py>(
     options: Option<&Bound<'py, PyAny>>,
     kwargs: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    from_json(py, &options_json(&options_from_py(options, kwargs)?))
+    from_json(py, &flags::flags_json(&options_from_py(options, kwargs)?))
 }
 
 // --- recommendation views -------------------------------------------------------------------
@@ -740,7 +571,7 @@ impl VpaRecommender {
 
     /// The recommender flags in force (durations in seconds).
     fn options<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        from_json(py, &options_json(self.lock().rec.config()))
+        from_json(py, &flags::flags_json(self.lock().rec.config()))
     }
 
     /// The `VerticalPodAutoscalerCheckpoint` of one container, as upstream writes it.
@@ -817,7 +648,7 @@ impl VpaRecommender {
             }
             (
                 to_py(py, &st.vpa)?,
-                from_json(py, &options_json(st.rec.config()))?,
+                from_json(py, &flags::flags_json(st.rec.config()))?,
                 from_json(py, &Value::Array(cps))?,
             )
         };

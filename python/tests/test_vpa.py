@@ -157,10 +157,10 @@ def test_options() -> None:
     for bad, match in [
         ({"target_cpu_percentile": 1.5}, "in \\[0, 1\\]"),
         ({"target_cpu_percentile": math.nan}, "target_cpu_percentile"),
-        ({"memory_aggregation_interval": 0}, "longer than 0"),
+        ({"memory_aggregation_interval": 0}, "duration > 0"),
         ({"memory_aggregation_interval": "soon"}, "duration"),
         ({"round_cpu_millicores": 0}, ">= 1"),
-        ({"target_cpu_percntile": 0.5}, "unknown recommender option"),
+        ({"target_cpu_percntile": 0.5}, "unknown recommender flag"),
     ]:
         with pytest.raises(InvalidInputError, match=match):
             vpa.Recommender(**bad)

@@ -20,6 +20,8 @@ pub mod container_state;
 pub mod decaying_histogram;
 pub mod estimator;
 pub mod eviction;
+#[cfg(feature = "parse")]
+pub mod flags;
 pub mod histogram;
 pub mod limits;
 pub mod pod;
@@ -55,6 +57,14 @@ pub enum VpaError {
     /// Histogram options that upstream's constructors reject.
     #[error("invalid histogram options: {0}")]
     InvalidOptions(&'static str),
+    /// A recommender flag that is unknown or has a value of the wrong kind or range.
+    #[error("recommender flag {flag}: {reason}")]
+    InvalidFlag {
+        /// The flag as given.
+        flag: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A sample older than (or as old as) the previous one of the same stream.
     #[error("sample at {at} ms is not after the last sample at {last} ms")]
     OutOfOrder {
