@@ -130,6 +130,16 @@ impl State {
         })
     }
 
+    /// Wraps a core controller (its history included).
+    pub(crate) fn from_core(ctl: CoreController) -> Self {
+        let infos = metric_infos(ctl.hpa());
+        Self {
+            ctl,
+            infos,
+            cache: PodCache::default(),
+        }
+    }
+
     /// Steps the core controller with an observation built by [`build`].
     pub(crate) fn step(
         &mut self,
@@ -172,6 +182,13 @@ pub(crate) struct Controller {
 }
 
 impl Controller {
+    /// A controller object around `state`.
+    pub(crate) fn from_state(state: State) -> Self {
+        Self {
+            state: Mutex::new(state),
+        }
+    }
+
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         // a panic cannot happen while the lock is held (the core does not panic); if it ever
         // did, the state is still a valid controller

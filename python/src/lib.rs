@@ -14,10 +14,12 @@
 use pyo3::prelude::*;
 
 mod batch;
+mod columns;
 mod controller;
 mod convert;
 mod decision;
 mod errors;
+mod fleet;
 mod keda;
 mod observation;
 mod prom;
@@ -32,6 +34,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<decision::Condition>()?;
     m.add_class::<decision::MetricResult>()?;
     m.add_function(wrap_pyfunction!(batch::evaluate_batch, m)?)?;
+    m.add_class::<fleet::Fleet>()?;
     m.add_function(wrap_pyfunction!(controller::load_manifest, m)?)?;
     m.add_function(wrap_pyfunction!(controller::default_settings, m)?)?;
     m.add_class::<vpa::VpaRecommender>()?;

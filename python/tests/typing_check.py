@@ -47,3 +47,14 @@ def prom_math() -> tuple[Optional[float], float, list[dict[str, Any]]]:
     w = prom.CounterWindow(32, 60)
     w.push(0.0, 1.0)
     return r if r is not None else w.rate(0.0), q, prom.sum_by([({"pod": "a"}, 1.0)], ["pod"])
+
+
+def fleet_step() -> tuple[int, bool, Optional[str], Optional[int]]:
+    from array import array
+
+    m: dict[str, Any] = {"spec": {"maxReplicas": 10}}
+    fleet = hpa.Fleet([m, m], {"tolerance": 0.1})
+    s: hpa.FleetStep = fleet.step(0.0, array("i", [3, 4]), {"cpu": [90.0, 50.0]})
+    d: Optional[hpa.Decision] = fleet.decision(0)
+    reasons: list[Optional[str]] = s.limited_by_reasons()
+    return s.desired_replicas[0], bool(s.rescale[1]), reasons[0], d.desired_replicas if d else None

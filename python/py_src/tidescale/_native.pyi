@@ -11,6 +11,7 @@ __all__ = [
     "Condition",
     "MetricResult",
     "evaluate_batch",
+    "Fleet",
     "load_manifest",
     "default_settings",
     "VpaRecommender",
@@ -164,6 +165,28 @@ def evaluate_batch(
     *,
     settings: Optional[Mapping[str, Any]] = None,
 ) -> list[Decision]: ...
+@disjoint_base
+class Fleet:
+    """Many HPA controllers stepped together from columns of numbers."""
+
+    def __new__(
+        cls,
+        items: Iterable[Union[Controller, _Manifest]],
+        settings: Optional[Mapping[str, Any]] = None,
+        requests: Optional[Mapping[str, _Quantity]] = None,
+    ) -> "Fleet": ...
+    def step(
+        self, now: float, replicas: Any, metrics: Optional[Mapping[str, Any]] = None
+    ) -> Tuple[bytes, bytes, bytes]: ...
+    def __len__(self) -> int: ...
+    @property
+    def metric_names(self) -> list[str]: ...
+    @property
+    def names(self) -> list[Optional[str]]: ...
+    def decision(self, i: int) -> Optional[Decision]: ...
+    def controller(self, i: int) -> Controller: ...
+    def __reduce__(self) -> Tuple[Any, ...]: ...
+
 def load_manifest(manifest: _Manifest, *, name: Optional[str] = None) -> dict[str, Any]: ...
 def default_settings(
     settings: Optional[Mapping[str, Any]] = None, **kwargs: Any

@@ -48,7 +48,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
+from array import array
+from typing import Any, Iterable, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import _native
 from ._native import Condition, Decision, MetricResult, default_settings, load_manifest
@@ -61,6 +62,9 @@ __all__ = [
     "Pod",
     "what_if",
     "evaluate_batch",
+    "Fleet",
+    "FleetStep",
+    "LIMITED_BY",
     "load_manifest",
     "default_settings",
     "Manifest",
@@ -198,3 +202,90 @@ def evaluate_batch(
     the message) before any controller is stepped.
     """
     return _native.evaluate_batch(items, settings=settings)
+
+
+#: ``FleetStep.limited_by`` codes: index -> the ``ScalingLimited`` reason (``None``: not
+#: limited; code 5, ``"Other"``: read ``fleet.decision(i).limited_by``).
+LIMITED_BY: Tuple[Optional[str], ...] = (
+    None,
+    "TooFewReplicas",
+    "TooManyReplicas",
+    "ScaleUpLimit",
+    "ScaleDownLimit",
+    "Other",
+)
+
+#: A column: one number per HPA (list, tuple, ``array.array``, numpy array, anything with a
+#: one-dimensional buffer or ``tolist()``), or one number for all.
+Column = Union[float, int, Sequence[float], Sequence[int], Any]
+
+
+class FleetStep(NamedTuple):
+    """The columnar result of :meth:`Fleet.step`, one entry per HPA in fleet order.
+
+    ``desired_replicas`` is an ``array.array("i")``, ``rescale`` an ``array.array("b")`` of 0/1
+    and ``limited_by`` an ``array.array("B")`` of codes into :data:`LIMITED_BY`. The arrays
+    export buffers: ``numpy.frombuffer(s.desired_replicas, dtype=numpy.int32)`` is a zero-copy
+    view.
+    """
+
+    desired_replicas: "array[int]"
+    rescale: "array[int]"
+    limited_by: "array[int]"
+
+    def limited_by_reasons(self) -> list[Optional[str]]:
+        """``limited_by`` as reason strings (``None`` where nothing limited the count)."""
+        return [LIMITED_BY[c] for c in self.limited_by]
+
+
+class Fleet(_native.Fleet):
+    """Many HPAs stepped together from columns of numbers: fleet-level simulation at more than
+    a million decisions per second.
+
+    ``Fleet(items, settings=None, requests=None)``: ``items`` are manifests (each becomes a
+    controller with ``settings``) and/or :class:`Controller` objects (copied, history
+    included: the fleet does not step them). The fleet keeps every controller's history
+    across steps, exactly as separate :meth:`Controller.step` calls would.
+
+    ``fleet.step(now, replicas, metrics)``: HPA ``i`` observes ``replicas[i]`` identical
+    running, ready pods (started an hour before ``now``, requesting ``requests``, default
+    ``{"cpu": "1", "memory": "1Gi"}``), as in :func:`what_if`. ``metrics`` maps a metric name
+    to a column (one number per HPA, or one number for all):
+
+    * Resource / ContainerResource metrics with a ``Utilization`` target: the utilization in
+      **percent of the request** (``140.0``), the same as ``"140%"`` for ``Controller.step``;
+      with an ``AverageValue`` target: the per-pod value in the metric's unit (cores, bytes).
+    * Pods metrics: the per-pod average value.
+    * Object metrics: the object's value; External metrics: the (single) series value.
+
+    A metric a manifest has but ``metrics`` leaves out (or gives as ``None``) is unavailable
+    for those HPAs; a column is ignored by HPAs whose manifest lacks the name. NaN, infinities
+    and negative values raise :class:`~tidescale.InvalidInputError` (naming the HPA index), a
+    length other than ``len(fleet)`` too, and a name no manifest has raises
+    :class:`~tidescale.UnknownMetricError`; all before any controller is stepped.
+
+    Returns a :class:`FleetStep` (columns); ``fleet.decision(i)`` is HPA ``i``'s full
+    :class:`Decision`, ``fleet.controller(i)`` a :class:`Controller` copy. The loop runs
+    without the GIL. A fleet pickles (as its controllers, with their histories).
+
+    >>> import tidescale.hpa as hpa
+    >>> m = {"spec": {"minReplicas": 1, "maxReplicas": 10, "metrics": [{"type": "Resource",
+    ...      "resource": {"name": "cpu", "target": {"type": "Utilization",
+    ...      "averageUtilization": 50}}}]}}
+    >>> fleet = hpa.Fleet([m] * 3)
+    >>> s = fleet.step(0.0, [3, 4, 5], {"cpu": [90.0, 50.0, 140.0]})
+    >>> list(s.desired_replicas), list(s.rescale)
+    ([6, 4, 10], [1, 0, 1])
+    >>> s.limited_by_reasons()
+    [None, None, 'TooManyReplicas']
+    """
+
+    def step(  # type: ignore[override]
+        self,
+        now: float,
+        replicas: Column,
+        metrics: Optional[Mapping[str, Optional[Column]]] = None,
+    ) -> FleetStep:
+        """One sync of every HPA at ``now`` (seconds); see the class docs."""
+        desired, rescale, limited = super().step(now, replicas, metrics)
+        return FleetStep(array("i", desired), array("b", rescale), array("B", limited))
