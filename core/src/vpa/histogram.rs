@@ -4,6 +4,7 @@
 //! not upstream's dense array of all buckets: the same weights, the same float operations in
 //! the same order, hence identical percentiles, at a fraction of the memory.
 
+use super::bucket_index::BucketIndex;
 use super::checkpoint::HistogramCheckpoint;
 use super::gomath::{go_pow, round_half_up};
 use super::{Result, VpaError};
@@ -187,6 +188,8 @@ pub struct Histogram {
     max_bucket: u32,
     offset: u32,
     weights: Vec<f64>,
+    /// The shared bucket table of the production bucketings (same answers as the formula).
+    index: Option<&'static BucketIndex>,
 }
 
 impl Histogram {
@@ -199,6 +202,7 @@ impl Histogram {
             max_bucket: 0,
             offset: 0,
             weights: Vec::new(),
+            index: BucketIndex::for_options(&options),
         }
     }
 
@@ -274,9 +278,18 @@ impl Histogram {
         Ok(())
     }
 
+    /// [`HistogramOptions::find_bucket`], through the table when there is one.
+    #[inline]
+    fn find_bucket(&self, value: f64) -> u32 {
+        match self.index {
+            Some(index) => index.find_bucket(value),
+            None => self.options.find_bucket(value),
+        }
+    }
+
     #[inline]
     pub(crate) fn add_unchecked(&mut self, value: f64, weight: f64) {
-        let b = self.options.find_bucket(value);
+        let b = self.find_bucket(value);
         let eps = self.options.epsilon();
         let w = self.update(b, |w| w + weight);
         self.total_weight += weight;
@@ -296,7 +309,7 @@ impl Histogram {
     }
 
     pub(crate) fn subtract_unchecked(&mut self, value: f64, weight: f64) {
-        let b = self.options.find_bucket(value);
+        let b = self.find_bucket(value);
         let eps = self.options.epsilon();
         self.total_weight -= weight;
         if self.total_weight < eps {
