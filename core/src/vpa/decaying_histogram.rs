@@ -21,6 +21,30 @@ pub struct DecayingHistogram {
     hist: Histogram,
     half_life_ms: i64,
     reference_ms: i64,
+    /// `reference + 100 half-lives` (saturating): a later sample shifts the reference.
+    shift_after_ms: i64,
+    /// The last decay factor computed, by its `t − reference` (samples often share times).
+    last_decay: DecayCache,
+}
+
+/// One remembered decay factor: `exp2(dt / halfLife)` for `dt_ms` (a pure function of
+/// `dt_ms` and the fixed half-life, so it never goes stale).
+#[derive(Debug, Clone, Copy)]
+struct DecayCache {
+    dt_ms: i64,
+    factor: f64,
+}
+
+/// A cache is no part of the histogram's value.
+impl PartialEq for DecayCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// `reference + 100 half-lives`, saturating.
+fn shift_after(reference_ms: i64, half_life_ms: i64) -> i64 {
+    reference_ms.saturating_add(half_life_ms.saturating_mul(MAX_DECAY_EXPONENT))
 }
 
 impl DecayingHistogram {
@@ -36,6 +60,12 @@ impl DecayingHistogram {
             hist: Histogram::new(options),
             half_life_ms,
             reference_ms: GO_ZERO_TIME_MS,
+            shift_after_ms: shift_after(GO_ZERO_TIME_MS, half_life_ms),
+            // exp2(0 / halfLife) is exactly 1.
+            last_decay: DecayCache {
+                dt_ms: 0,
+                factor: 1.0,
+            },
         })
     }
 
@@ -111,15 +141,22 @@ impl DecayingHistogram {
 
     #[inline]
     fn decay_factor(&mut self, t_ms: i64) -> f64 {
-        let max_allowed = self
-            .reference_ms
-            .saturating_add(self.half_life_ms.saturating_mul(MAX_DECAY_EXPONENT));
-        if t_ms > max_allowed {
+        if t_ms > self.shift_after_ms {
             self.shift_reference(t_ms);
         }
+        let dt_ms = t_ms.saturating_sub(self.reference_ms);
+        if dt_ms == self.last_decay.dt_ms {
+            return self.last_decay.factor;
+        }
         // Go: float64(t.Sub(ref)) / float64(halfLife), both in nanoseconds (Sub saturates).
-        let dt = ms_to_ns(t_ms.saturating_sub(self.reference_ms));
-        (dt as f64 / ms_to_ns(self.half_life_ms) as f64).exp2()
+        let factor = (ms_to_ns(dt_ms) as f64 / ms_to_ns(self.half_life_ms) as f64).exp2();
+        self.last_decay = DecayCache { dt_ms, factor };
+        factor
+    }
+
+    fn set_reference(&mut self, reference_ms: i64) {
+        self.reference_ms = reference_ms;
+        self.shift_after_ms = shift_after(reference_ms, self.half_life_ms);
     }
 
     /// Moves the reference to `t` rounded to a half-life multiple since Go's zero time
@@ -137,7 +174,7 @@ impl DecayingHistogram {
         let diff = ms_to_ns(self.reference_ms.saturating_sub(new_ref));
         let exponent = round_half_up(diff as f64 / ms_to_ns(d) as f64);
         self.hist.scale(exponent.exp2());
-        self.reference_ms = new_ref;
+        self.set_reference(new_ref);
     }
 
     /// `Merge`: the histogram with the older reference is shifted to the newer one (upstream
@@ -176,7 +213,7 @@ impl DecayingHistogram {
     /// (even when no weights were loaded). Nothing changes on error.
     pub fn load_checkpoint(&mut self, cp: &HistogramCheckpoint) -> Result<()> {
         self.hist.load_checkpoint(cp)?;
-        self.reference_ms = cp.reference_timestamp.map_or(GO_ZERO_TIME_MS, |t| t.0);
+        self.set_reference(cp.reference_timestamp.map_or(GO_ZERO_TIME_MS, |t| t.0));
         Ok(())
     }
 }

@@ -291,7 +291,17 @@ impl Histogram {
     pub(crate) fn add_unchecked(&mut self, value: f64, weight: f64) {
         let b = self.find_bucket(value);
         let eps = self.options.epsilon();
-        let w = self.update(b, |w| w + weight);
+        // Usually the bucket is inside the window already.
+        let w = match b
+            .checked_sub(self.offset)
+            .and_then(|i| self.weights.get_mut(i as usize))
+        {
+            Some(w) => {
+                *w += weight;
+                *w
+            }
+            None => self.update(b, |w| w + weight),
+        };
         self.total_weight += weight;
         if b < self.min_bucket && w >= eps {
             self.min_bucket = b;
