@@ -43,6 +43,8 @@ pub(crate) struct BucketIndex {
     last: u32,
     base: u64,
     cells: Vec<Cell>,
+    /// `bucket_start(b)` for every bucket, as the options compute it.
+    starts: Vec<f64>,
     /// Per bucket: `[start·(1+GUARD), next start·(1−GUARD))`, where the table is trusted.
     safe: Vec<(f64, f64)>,
 }
@@ -124,6 +126,7 @@ impl BucketIndex {
             last,
             base,
             cells,
+            starts,
             safe,
         };
         index.self_check().then_some(index)
@@ -148,6 +151,15 @@ impl BucketIndex {
             }
         }
         self.options.find_bucket(value)
+    }
+
+    /// [`HistogramOptions::bucket_start`] (the same value, from the table).
+    #[inline]
+    pub(crate) fn bucket_start(&self, b: u32) -> f64 {
+        match self.starts.get(b as usize) {
+            Some(&s) => s,
+            None => self.options.bucket_start(b),
+        }
     }
 
     /// The table agrees with the formula at both ends of every trusted range and at points
@@ -232,6 +244,9 @@ mod tests {
     #[test]
     fn equals_formula_at_every_bucket_start() {
         for (i, o) in both() {
+            for b in 0..=o.num_buckets() + 2 {
+                assert_eq!(i.bucket_start(b).to_bits(), o.bucket_start(b).to_bits());
+            }
             for v in probes(&o) {
                 assert_eq!(i.find_bucket(v), o.find_bucket(v), "{v:e}");
             }

@@ -234,6 +234,30 @@ mod tests {
         assert_eq!(h.reference(), Timestamp::from_secs(1234569600));
     }
 
+    proptest::proptest! {
+        /// Repeated timestamps (served from the decay cache) weigh exactly what a direct
+        /// `weight × 2^((t − ref) / halfLife)` into a plain histogram gives.
+        #[test]
+        fn cached_decay_is_exact(samples in proptest::collection::vec((0u32..4000, 0i64..5, 0u32..3), 1..300)) {
+            let o = HistogramOptions::default_cpu();
+            let mut h = DecayingHistogram::new(o, 86_400_000).unwrap();
+            let mut plain = Histogram::new(o);
+            let mut t = 1_700_000_000_000i64;
+            let mut reference = None;
+            for (m, step, repeat) in samples {
+                t += step * 30_000;
+                for _ in 0..=repeat {
+                    let v = f64::from(m) / 1000.0;
+                    h.add_sample(v, 0.1, Timestamp(t)).unwrap();
+                    let r = *reference.get_or_insert(h.reference().0);
+                    let f = (((t - r) * 1_000_000) as f64 / 86_400_000_000_000.0).exp2();
+                    plain.add_sample(v, 0.1 * f).unwrap();
+                }
+            }
+            proptest::prop_assert_eq!(h.histogram(), &plain);
+        }
+    }
+
     #[test]
     fn long_decay_renormalises() {
         let mut h = DecayingHistogram::new(lin(), 3_600_000).unwrap();

@@ -369,10 +369,14 @@ impl Histogram {
             }
             b += 1;
         }
-        if b < self.options.num_buckets().saturating_sub(1) {
-            self.options.bucket_start(b + 1)
+        let end = if b < self.options.num_buckets().saturating_sub(1) {
+            b + 1
         } else {
-            self.options.bucket_start(b)
+            b
+        };
+        match self.index {
+            Some(index) => index.bucket_start(end),
+            None => self.options.bucket_start(end),
         }
     }
 
