@@ -25,7 +25,8 @@
 // The result of a fallible call: `TS_RESULT_OK` or an error code.
 //
 // Ranges: 1xx argument errors, 2xx parse and manifest errors, 3xx validation errors, 4xx
-// observation errors, 9xx internal errors. Numbers are stable and never reused (a retired
+// observation errors (HPA), 5xx VerticalPodAutoscaler, 6xx KEDA, 7xx Prometheus, 9xx internal
+// errors. Numbers are stable and never reused (a retired
 // code stays reserved in a comment).
 enum ts_result
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -72,6 +73,55 @@ enum ts_result
   TS_RESULT_INVALID_OBSERVATION = 400,
   // The number of metric readings differs from the number of `spec.metrics` entries.
   TS_RESULT_METRIC_COUNT_MISMATCH = 401,
+  // The manifest has no VerticalPodAutoscaler document.
+  TS_RESULT_VPA_NOT_FOUND = 500,
+  // The manifest has more than one VerticalPodAutoscaler document.
+  TS_RESULT_VPA_AMBIGUOUS = 501,
+  // The document does not have the shape of an autoscaling.k8s.io/v1 VerticalPodAutoscaler.
+  TS_RESULT_VPA_INVALID_MANIFEST = 502,
+  // The recommender options JSON is invalid (unknown flag, wrong type, value out of range).
+  TS_RESULT_INVALID_VPA_OPTIONS = 503,
+  // A sample is not after the previous sample of the same container (CPU samples must be
+  // strictly later, memory samples not earlier).
+  TS_RESULT_SAMPLE_OUT_OF_ORDER = 504,
+  // No sample was ever recorded for the container.
+  TS_RESULT_UNKNOWN_CONTAINER = 505,
+  // The OOM event is more than one memory aggregation interval older than the last memory
+  // sample (upstream discards it).
+  TS_RESULT_STALE_OOM = 506,
+  // The VerticalPodAutoscalerCheckpoint JSON is invalid or does not belong to this VPA.
+  TS_RESULT_INVALID_CHECKPOINT = 507,
+  // The manifest has no ScaledObject document.
+  TS_RESULT_SCALED_OBJECT_NOT_FOUND = 600,
+  // The manifest has more than one ScaledObject document.
+  TS_RESULT_SCALED_OBJECT_AMBIGUOUS = 601,
+  // The document does not have the shape of a keda.sh/v1alpha1 ScaledObject.
+  TS_RESULT_SCALED_OBJECT_INVALID_MANIFEST = 602,
+  // The manifest has no ScaledJob document.
+  TS_RESULT_SCALED_JOB_NOT_FOUND = 603,
+  // The manifest has more than one ScaledJob document.
+  TS_RESULT_SCALED_JOB_AMBIGUOUS = 604,
+  // The document does not have the shape of a keda.sh/v1alpha1 ScaledJob.
+  TS_RESULT_SCALED_JOB_INVALID_MANIFEST = 605,
+  // The ScaledObject failed KEDA's validation (unknown trigger type, bad trigger metadata,
+  // replica bounds) or the HPA KEDA builds from it failed Kubernetes validation.
+  TS_RESULT_KEDA_VALIDATION = 606,
+  // `now` is before the previous step's.
+  TS_RESULT_TIME_WENT_BACKWARDS = 607,
+  // The number of trigger readings differs from the number of `spec.triggers` entries.
+  TS_RESULT_TRIGGER_COUNT_MISMATCH = 608,
+  // Prometheus sample timestamps are not strictly increasing.
+  TS_RESULT_SAMPLES_OUT_OF_ORDER = 700,
+  // A streaming sample is older than the latest one kept.
+  TS_RESULT_PROM_OUT_OF_ORDER = 701,
+  // A streaming sample repeats the latest timestamp with a different value.
+  TS_RESULT_DUPLICATE_TIMESTAMP = 702,
+  // A range is not > 0 ms or the window does not fit in the timestamp type.
+  TS_RESULT_INVALID_RANGE = 703,
+  // A streaming window needs a capacity of at least 2 samples.
+  TS_RESULT_INVALID_CAPACITY = 704,
+  // A histogram bucket upper bound is NaN.
+  TS_RESULT_NAN_BUCKET_BOUND = 705,
   // An internal error (a bug); the message has the detail.
   TS_RESULT_INTERNAL = 998,
   // A panic was caught at the boundary (a bug); the message has the detail.
@@ -270,10 +320,113 @@ typedef uint32_t ts_condition_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// Which data a `ts_trigger_reading` carries (values of `ts_trigger_reading.kind`).
+enum ts_trigger_reading_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // The scaler failed (the zero value); `error` may carry the message.
+  TS_TRIGGER_READING_KIND_ERROR = 0,
+  // A raw metric value the host computed (queue length, lag, query result) in `value`.
+  TS_TRIGGER_READING_KIND_VALUE = 1,
+  // `aws-sqs-queue`: the `GetQueueAttributes` answer in `attributes`.
+  TS_TRIGGER_READING_KIND_SQS = 2,
+  // `kafka`: per-partition offsets in `partitions`.
+  TS_TRIGGER_READING_KIND_KAFKA = 3,
+  // `cron`: no data, the schedule is evaluated at `now_ms`.
+  TS_TRIGGER_READING_KIND_CRON = 4,
+  // `cpu` / `memory`: no data (the HPA reads these itself; pods are not passed through this
+  // door, so such a metric is unavailable to the HPA).
+  TS_TRIGGER_READING_KIND_RESOURCE = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ts_trigger_reading_kind ts_trigger_reading_kind;
+#else
+typedef uint32_t ts_trigger_reading_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// Why KEDA's executor did what it did (`ts_keda_decision.reason`); `ts_keda_reason_str`
+// gives the name. Stable numbers, never reused.
+enum ts_keda_reason
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // No step yet.
+  TS_KEDA_REASON_NONE = 0,
+  // `paused` / `paused-replicas`: nothing evaluated.
+  TS_KEDA_REASON_PAUSED = 1,
+  // Active at 0 (or below min with an idle count): scaled up to min (or 1).
+  TS_KEDA_REASON_SCALED_UP_FROM_ZERO_OR_IDLE = 2,
+  // Active at 0, but `paused-scale-out`.
+  TS_KEDA_REASON_SCALE_OUT_PAUSED = 3,
+  // Active, but some trigger errored (`Ready=Unknown`).
+  TS_KEDA_REASON_PARTIAL_TRIGGER_ERROR = 4,
+  // Active; the HPA handles 1..N.
+  TS_KEDA_REASON_ACTIVE_HPA_HANDLES = 5,
+  // Inactive with an erroring trigger and a non-zero fallback: kept above 0 for the HPA.
+  TS_KEDA_REASON_FALLBACK_HOLDS_REPLICAS = 6,
+  // Inactive with an erroring trigger and no fallback (`Ready=False`).
+  TS_KEDA_REASON_TRIGGER_ERROR_NO_FALLBACK = 7,
+  // Inactive past the cooldown: scaled to idle (or min / 0).
+  TS_KEDA_REASON_SCALED_DOWN = 8,
+  // Inactive, still inside the cooldown.
+  TS_KEDA_REASON_COOLING_DOWN = 9,
+  // Inactive, would scale in, but `paused-scale-in`.
+  TS_KEDA_REASON_SCALE_IN_PAUSED = 10,
+  // Inactive below `minReplicaCount`: raised to it.
+  TS_KEDA_REASON_RAISED_TO_MIN = 11,
+  // Inactive, nothing to do.
+  TS_KEDA_REASON_IDLE = 12,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ts_keda_reason ts_keda_reason;
+#else
+typedef uint32_t ts_keda_reason;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// The range selector's boundary rule (values of the `window_mode` arguments).
+enum ts_window_mode
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Prometheus 3.x (the zero value): `(t - range, t]`.
+  TS_WINDOW_MODE_LEFT_OPEN = 0,
+  // Prometheus 2.x: `[t - range, t]`, a sample exactly on the left boundary counts.
+  TS_WINDOW_MODE_LEFT_CLOSED = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ts_window_mode ts_window_mode;
+#else
+typedef uint32_t ts_window_mode;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // An HPA controller: the HPA object (defaulted and validated), its settings and its history.
 // Create with `ts_hpa_new`, free with `ts_hpa_free`. Not thread-safe: do not use one handle
 // from two threads at once (distinct handles are independent).
 typedef struct ts_hpa ts_hpa;
+
+// A ScaledObject and the HPA KEDA creates for it. Create with `ts_keda_new`, free with
+// `ts_keda_free`. Not thread-safe: do not use one handle from two threads at once.
+typedef struct ts_keda ts_keda;
+
+// A streaming counter window: a ring buffer of one series answering `rate`, `increase` and
+// `irate` for a fixed range, bit for bit equal to the one-shot functions. Create with
+// `ts_prom_counter_window_new`, free with `ts_prom_counter_window_free`. Not thread-safe.
+typedef struct ts_prom_counter_window ts_prom_counter_window;
+
+// A VPA recommender: the VPA object (resource policy, annotations), the recommender options
+// and the per-container usage histograms. Create with `ts_vpa_recommender_new`, free with
+// `ts_vpa_recommender_free`. Not thread-safe: do not use one handle from two threads at once.
+typedef struct ts_vpa_recommender ts_vpa_recommender;
 
 // The scale subresource of the target.
 typedef struct ts_scale {
@@ -415,6 +568,179 @@ typedef struct ts_metric_proposal {
   bool chosen;
 } ts_metric_proposal;
 
+// A key/value pair of UTF-8 text (an SQS queue attribute).
+typedef struct ts_kv {
+  // The key (`key_len` bytes, no NUL needed).
+  const char *key;
+  // Length of `key` in bytes.
+  size_t key_len;
+  // The value (`value_len` bytes, no NUL needed).
+  const char *value;
+  // Length of `value` in bytes.
+  size_t value_len;
+} ts_kv;
+
+// Offsets of one Kafka partition as read from the brokers.
+typedef struct ts_kafka_partition {
+  // The topic (`topic_len` bytes, no NUL needed).
+  const char *topic;
+  // Length of `topic` in bytes.
+  size_t topic_len;
+  // The consumer group's committed offset (-1: nothing committed).
+  int64_t consumer_offset;
+  // The latest (high-water) offset.
+  int64_t latest_offset;
+  // The partition number.
+  int32_t partition;
+  // The group's offset fetch answered for this partition (false: an error upstream).
+  bool has_consumer_offset;
+  // The latest-offset answer has this partition.
+  bool has_latest_offset;
+} ts_kafka_partition;
+
+// The host's reading of one trigger, in `spec.triggers` order. Only the fields of `kind`
+// are read.
+typedef struct ts_trigger_reading {
+  // A `ts_trigger_reading_kind` code.
+  uint32_t kind;
+  // `TS_TRIGGER_READING_KIND_VALUE`: the raw value the scaler would compute (an SQS queue
+  // length, a Kafka lag after the partition cap, a Prometheus query result), turned into a
+  // reading by the core (`TriggerConfig::reading_from_value`: SQS and Kafka truncate to an
+  // integer; the HPA gets NaN, infinities and negatives as 0; activation compares with the
+  // trigger's threshold; a cron trigger ignores it and evaluates its schedule).
+  double value;
+  // `TS_TRIGGER_READING_KIND_SQS`: the queue attributes
+  // (`ApproximateNumberOfMessages`, `ApproximateNumberOfMessagesNotVisible`, ...).
+  const struct ts_kv *attributes;
+  // Number of `attributes`.
+  size_t n_attributes;
+  // `TS_TRIGGER_READING_KIND_KAFKA`: one entry per topic partition.
+  const struct ts_kafka_partition *partitions;
+  // Number of `partitions`.
+  size_t n_partitions;
+  // `TS_TRIGGER_READING_KIND_ERROR`: the scaler's error message (may be NULL).
+  const char *error;
+  // Length of `error` in bytes.
+  size_t error_len;
+} ts_trigger_reading;
+
+// The combined decision of one poll.
+typedef struct ts_keda_decision {
+  // While cooling down: milliseconds until scale-in is allowed; -1 otherwise.
+  int64_t cooldown_remaining_ms;
+  // When to poll next (KEDA's polling interval, the cooldown end or an HPA window
+  // boundary, whichever comes first), in milliseconds on the caller's clock.
+  int64_t next_wakeup_ms;
+  // Replicas the scale target should have after this poll.
+  int32_t desired_replicas;
+  // The replica count the poll started from.
+  int32_t current_replicas;
+  // The HPA's desired replicas when it ran, else -1.
+  int32_t hpa_desired_replicas;
+  // A `ts_keda_reason` code: the executor's reason.
+  uint32_t reason;
+  // When the HPA ran: the `ts_reason` that limited its count (`TS_REASON_SCALE_UP_LIMIT`,
+  // `TS_REASON_TOO_MANY_REPLICAS`...), else `TS_REASON_NONE`.
+  uint32_t hpa_limited_by;
+  // Whether the host should set the target's replicas to `desired_replicas`.
+  bool rescale;
+  // The ScaledObject's `Active` condition is true.
+  bool active;
+  // The `Fallback` condition: some trigger's fallback is in effect.
+  bool fallback;
+  // The HPA ran (the target had replicas and KEDA did not scale it itself).
+  bool hpa_ran;
+  // Some trigger errored without fallback (or the scaling-modifiers formula failed).
+  bool has_error;
+} ts_keda_decision;
+
+// One float sample: timestamp (milliseconds, as Prometheus stores them) and value.
+typedef struct ts_prom_sample {
+  // Milliseconds; strictly increasing within an array.
+  int64_t timestamp_ms;
+  // The value (NaN and infinities are processed as Prometheus does).
+  double value;
+} ts_prom_sample;
+
+// One classic histogram bucket: the cumulative count of observations <= `upper_bound`.
+typedef struct ts_prom_bucket {
+  // The `le` bound (`INFINITY` for the `+Inf` bucket); NaN is rejected.
+  double upper_bound;
+  // The cumulative count (or rate of counts).
+  double count;
+} ts_prom_bucket;
+
+// One scaler's contribution to a ScaledJob poll.
+typedef struct ts_scaledjob_scaler {
+  // The scaler's queue length (sum of its metric values), finite.
+  double queue_length;
+  // The mean of its AverageValue targets (e.g. the SQS `queueLength`), finite.
+  double target_average_value;
+  // The scaler is active.
+  bool is_active;
+} ts_scaledjob_scaler;
+
+// The inputs of one ScaledJob poll.
+typedef struct ts_scaledjob_input {
+  // One entry per scaler (may be NULL if `n_scalers` is 0).
+  const struct ts_scaledjob_scaler *scalers;
+  // Number of `scalers`.
+  size_t n_scalers;
+  // Jobs of this ScaledJob that are running (not finished), >= 0.
+  int64_t running_jobs;
+  // Of those, the pending ones (per `pendingPodConditions`), >= 0.
+  int64_t pending_jobs;
+} ts_scaledjob_input;
+
+// KEDA's decision for one ScaledJob poll.
+typedef struct ts_scaledjob_output {
+  // Jobs to create now (0 when the ScaledJob is not active).
+  int64_t jobs_to_create;
+  // `effectiveMaxScale` from the scaling strategy (may be negative).
+  int64_t effective_max_scale;
+  // `scaleTo`.
+  int64_t scale_to;
+  // The combined queue length, `ceil`ed (before the strategy).
+  int64_t queue_length;
+  // The combined `maxValue`, `ceil`ed and capped at `max_replica_count` (`maxScale`).
+  int64_t max_value;
+  // `MinReplicaCount()`.
+  int64_t min_replica_count;
+  // `MaxReplicaCount()`: the headroom above the minimum (`maxReplicaCount - min`).
+  int64_t max_replica_count;
+  // Some scaler is active, or `minReplicaCount > 0`.
+  bool active;
+} ts_scaledjob_output;
+
+// One usage sample of one container: CPU (average cores over the sample window) and memory
+// (working set bytes) measured at `timestamp_ms` (Unix epoch milliseconds).
+typedef struct ts_vpa_sample {
+  // The container name, UTF-8 (`container_len` bytes, no NUL needed).
+  const char *container;
+  // Length of `container` in bytes.
+  size_t container_len;
+  // When the sample was measured, Unix epoch milliseconds. CPU samples of a container must
+  // be strictly increasing in time, memory samples non-decreasing.
+  int64_t timestamp_ms;
+  // CPU usage in cores (0.25 = 250m), finite and >= 0.
+  double cpu_cores;
+  // Memory working set in bytes, finite and >= 0.
+  double memory_bytes;
+} ts_vpa_sample;
+
+// CPU and memory of one recommendation bound. A resource the VPA does not control (see
+// `controlledResources`) is absent: its `has_` flag is false and its value 0.
+typedef struct ts_vpa_resources {
+  // CPU in millicores.
+  int64_t cpu_milli;
+  // Memory in bytes.
+  int64_t memory_bytes;
+  // `cpu_milli` is set.
+  bool has_cpu;
+  // `memory_bytes` is set.
+  bool has_memory;
+} ts_vpa_resources;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -497,6 +823,138 @@ ts_result ts_hpa_history_save(const struct ts_hpa *hpa, char *buf, size_t len, s
 // `hpa` must be NULL or a live handle; `json` must point to `len` readable bytes.
 ts_result ts_hpa_history_load(struct ts_hpa *hpa, const char *json, size_t len);
 
+// A trigger reading with every field at its default: `TS_TRIGGER_READING_KIND_ERROR` with no
+// message.
+struct ts_trigger_reading ts_trigger_reading_default(void);
+
+// Creates a KEDA autoscaler from a `ScaledObject` manifest (`manifest_len` bytes of UTF-8 JSON
+// or YAML) and optional HPA controller settings (the JSON of `ts_hpa_new`; NULL or empty for
+// Kubernetes' defaults). `creation_ms` is the ScaledObject's `metadata.creationTimestamp` on
+// the caller's clock (for `initialCooldownPeriod`). On success `*out` receives a handle to
+// free with `ts_keda_free`.
+//
+// # Safety
+// `manifest` must point to `manifest_len` readable bytes; `settings_json` must be NULL or
+// point to `settings_len` readable bytes; `out` must be NULL or writable.
+ts_result ts_keda_new(const char *manifest, size_t manifest_len, const char *settings_json, size_t settings_len, int64_t creation_ms, struct ts_keda **out);
+
+// Frees a handle from `ts_keda_new`. NULL is accepted and ignored.
+//
+// # Safety
+// `keda` must be NULL or a live handle from `ts_keda_new`.
+void ts_keda_free(struct ts_keda *keda);
+
+// One poll at `now_ms` with the scale target's `current_replicas` and one reading per
+// `spec.triggers` entry, in order: KEDA's scalers, fallback, activation and 0 <-> 1 executor,
+// then (when the target has replicas and KEDA did not scale it) the HPA with the external
+// metric values KEDA serves it. A reading that does not fit its trigger's type counts as a
+// scaler error (as upstream reports it), not as a call error. On success `*out` receives the
+// decision.
+//
+// # Safety
+// `keda` must be NULL or a live handle; `readings` must be NULL (with `n` 0) or point to `n`
+// valid readings whose pointers obey their lengths; `out` must be NULL or writable.
+ts_result ts_keda_step(struct ts_keda *keda, int64_t now_ms, int32_t current_replicas, const struct ts_trigger_reading *readings, size_t n, struct ts_keda_decision *out);
+
+// Writes the last decision's reasons as one line (KEDA's notes and executor reason, then the
+// HPA's decision, separated by `"; "`), NUL-terminated, into `buf`; `*written` receives the
+// length without the NUL (`TS_RESULT_BUFFER_TOO_SMALL` as `ts_hpa_explain`). Empty before the
+// first step.
+//
+// # Safety
+// `keda` must be NULL or a live handle; `buf` must be NULL or point to `len` writable bytes;
+// `written` must be NULL or writable.
+ts_result ts_keda_explain(const struct ts_keda *keda, char *buf, size_t len, size_t *written);
+
+// When the host should poll next after `now_ms` (also in `ts_keda_decision.next_wakeup_ms`).
+//
+// # Safety
+// `keda` must be NULL or a live handle; `out` must be NULL or writable.
+ts_result ts_keda_next_wakeup(const struct ts_keda *keda, int64_t now_ms, int64_t *out);
+
+// The name of a `ts_keda_reason` code (`"CoolingDown"`), static and NUL-terminated; `""` for
+// `TS_KEDA_REASON_NONE`; NULL for an unknown code. The string must not be freed.
+const char *ts_keda_reason_str(uint32_t code);
+
+// `rate(m[range_ms])` evaluated at `eval_ms` over `n` samples (strictly increasing
+// timestamps; samples outside the window are ignored), with `window_mode` a `ts_window_mode`.
+// `*has_value` is false (and `*out` 0) when Prometheus returns no result (fewer than two
+// samples in the window); NaN and infinities come out as Prometheus computes them.
+//
+// # Safety
+// `samples` must be NULL (with `n` 0) or point to `n` samples; `out` and `has_value` must be
+// NULL or writable.
+ts_result ts_prom_rate(const struct ts_prom_sample *samples, size_t n, int64_t eval_ms, int64_t range_ms, uint32_t window_mode, double *out, bool *has_value);
+
+// `increase(m[range_ms])`, as `ts_prom_rate`.
+//
+// # Safety
+// As `ts_prom_rate`.
+ts_result ts_prom_increase(const struct ts_prom_sample *samples, size_t n, int64_t eval_ms, int64_t range_ms, uint32_t window_mode, double *out, bool *has_value);
+
+// `irate(m[range_ms])` (the last two samples in the window), as `ts_prom_rate`.
+//
+// # Safety
+// As `ts_prom_rate`.
+ts_result ts_prom_irate(const struct ts_prom_sample *samples, size_t n, int64_t eval_ms, int64_t range_ms, uint32_t window_mode, double *out, bool *has_value);
+
+// `delta(g[range_ms])` for gauges, as `ts_prom_rate`.
+//
+// # Safety
+// As `ts_prom_rate`.
+ts_result ts_prom_delta(const struct ts_prom_sample *samples, size_t n, int64_t eval_ms, int64_t range_ms, uint32_t window_mode, double *out, bool *has_value);
+
+// `histogram_quantile(q, ...)` over `n` classic buckets of one series (any order; the
+// `+Inf` bucket is needed for a finite answer). `q < 0` gives -Inf, `q > 1` +Inf, NaN `q`
+// NaN, no buckets NaN, as Prometheus. A NaN upper bound is `TS_RESULT_NAN_BUCKET_BOUND`.
+//
+// # Safety
+// `buckets` must be NULL (with `n` 0) or point to `n` buckets; `out` must be NULL or writable.
+ts_result ts_prom_histogram_quantile(double q, const struct ts_prom_bucket *buckets, size_t n, double *out);
+
+// Creates a streaming window keeping at most `capacity` samples (2 ..= 4194304) answering for
+// `[range_ms]` (> 0) with `window_mode` a `ts_window_mode`. On success `*out` receives a
+// handle to free with `ts_prom_counter_window_free`.
+//
+// # Safety
+// `out` must be NULL or writable.
+ts_result ts_prom_counter_window_new(size_t capacity, int64_t range_ms, uint32_t window_mode, struct ts_prom_counter_window **out);
+
+// Frees a handle from `ts_prom_counter_window_new`. NULL is accepted and ignored.
+//
+// # Safety
+// `w` must be NULL or a live handle from `ts_prom_counter_window_new`.
+void ts_prom_counter_window_free(struct ts_prom_counter_window *w);
+
+// Appends a sample (the oldest is dropped when full). A timestamp before the latest is
+// `TS_RESULT_PROM_OUT_OF_ORDER`; the latest timestamp again is ignored with the same value
+// and `TS_RESULT_DUPLICATE_TIMESTAMP` with another (as the Prometheus TSDB). Nothing changes
+// on error.
+//
+// # Safety
+// `w` must be NULL or a live handle.
+ts_result ts_prom_counter_window_push(struct ts_prom_counter_window *w, int64_t timestamp_ms, double value);
+
+// `rate(counter[range])` at `now_ms` over the samples kept; `*has_value` false (and `*out`
+// 0) with fewer than two samples in the window. Queries may go back in time (the window
+// rebuilds its running state).
+//
+// # Safety
+// `w` must be NULL or a live handle; `out` and `has_value` must be NULL or writable.
+ts_result ts_prom_counter_window_rate(struct ts_prom_counter_window *w, int64_t now_ms, double *out, bool *has_value);
+
+// `increase(counter[range])`, as `ts_prom_counter_window_rate`.
+//
+// # Safety
+// As `ts_prom_counter_window_rate`.
+ts_result ts_prom_counter_window_increase(struct ts_prom_counter_window *w, int64_t now_ms, double *out, bool *has_value);
+
+// `irate(counter[range])`, as `ts_prom_counter_window_rate`.
+//
+// # Safety
+// As `ts_prom_counter_window_rate`.
+ts_result ts_prom_counter_window_irate(struct ts_prom_counter_window *w, int64_t now_ms, double *out, bool *has_value);
+
 // The static, NUL-terminated description of a result code, or NULL if `code` is not a known
 // code. The string must not be freed.
 const char *ts_result_str(uint32_t code);
@@ -515,6 +973,16 @@ size_t ts_last_error_message(char *buf, size_t len);
 // copy it if you need it longer. Never NULL.
 const char *ts_last_error(void);
 
+// KEDA's ScaledJob decision for one poll, one-shot: the `ScaledJob` manifest (`manifest_len`
+// bytes of JSON or YAML: bounds, `scalingStrategy`, `multipleScalersCalculation`) and the
+// scalers' queue lengths and targets with the running and pending job counts. On success
+// `*out` receives the decision.
+//
+// # Safety
+// `manifest` must point to `manifest_len` readable bytes; `input` must be NULL or valid with
+// `scalers` obeying `n_scalers`; `out` must be NULL or writable.
+ts_result ts_scaledjob_decision(const char *manifest, size_t manifest_len, const struct ts_scaledjob_input *input, struct ts_scaledjob_output *out);
+
 // The Kubernetes spelling of a reason code (`"ScaleDownStabilized"`), static and
 // NUL-terminated; `""` for `TS_REASON_NONE`; NULL if `code` is not a known reason. The string
 // must not be freed.
@@ -526,6 +994,92 @@ struct ts_pod ts_pod_default(void);
 
 // A metric reading with every field at its default: `TS_METRIC_KIND_UNAVAILABLE`, no values.
 struct ts_metric_reading ts_metric_reading_default(void);
+
+// A sample with every field at its default: no container name, time 0, zero usage.
+struct ts_vpa_sample ts_vpa_sample_default(void);
+
+// Creates a recommender from a `VerticalPodAutoscaler` manifest (`manifest_len` bytes of UTF-8
+// JSON or YAML; a YAML stream yields its one VPA document) and optional recommender options:
+// a JSON object of upstream recommender flags without the leading dashes
+// (`{"target-cpu-percentile": 0.9, "recommendation-margin-fraction": 0.15,
+// "memory-aggregation-interval": "24h", "pod-recommendation-min-memory-mb": 250}`; durations as
+// Go duration strings or seconds), NULL or empty for upstream's defaults. On success `*out`
+// receives a handle to free with `ts_vpa_recommender_free`.
+//
+// # Safety
+// `manifest` must point to `manifest_len` readable bytes; `options_json` must be NULL or
+// point to `options_len` readable bytes; `out` must be NULL or writable.
+ts_result ts_vpa_recommender_new(const char *manifest, size_t manifest_len, const char *options_json, size_t options_len, struct ts_vpa_recommender **out);
+
+// Frees a handle from `ts_vpa_recommender_new`. NULL is accepted and ignored.
+//
+// # Safety
+// `vpa` must be NULL or a live handle from `ts_vpa_recommender_new`.
+void ts_vpa_recommender_free(struct ts_vpa_recommender *vpa);
+
+// Adds `n` usage samples (any containers, any order across containers). A container is known
+// from its first sample on. The whole batch is validated first: a NaN, infinite or negative
+// value (`TS_RESULT_NOT_FINITE`, `TS_RESULT_NEGATIVE_VALUE`), invalid UTF-8, or a sample not
+// after the previous one of its container (`TS_RESULT_SAMPLE_OUT_OF_ORDER`) rejects the whole
+// batch and leaves the recommender unchanged; the last error names the sample
+// (`samples[3].cpu_cores is NaN, ...`).
+//
+// # Safety
+// `vpa` must be NULL or a live handle; `samples` must be NULL (with `n` 0) or point to `n`
+// valid samples whose container pointers obey their lengths.
+ts_result ts_vpa_add_samples(struct ts_vpa_recommender *vpa, const struct ts_vpa_sample *samples, size_t n);
+
+// Records an OOM kill of `container` at `timestamp_ms` (Unix epoch milliseconds) whose memory
+// request was `memory_bytes`: upstream turns it into a memory sample of
+// max(request + `oom-min-bump-up-bytes`, request × `oom-bump-up-ratio`). An OOM more than one
+// memory aggregation interval older than the container's last memory sample is
+// `TS_RESULT_STALE_OOM` (upstream discards it).
+//
+// # Safety
+// `vpa` must be NULL or a live handle; `container` must point to `container_len` bytes.
+ts_result ts_vpa_record_oom(struct ts_vpa_recommender *vpa, const char *container, size_t container_len, int64_t timestamp_ms, double memory_bytes);
+
+// Writes `status.recommendation` at `now_ms` as upstream's JSON
+// (`{"containerRecommendations":[{"containerName":"app","target":{"cpu":"296m",
+// "memory":"628694953"},"lowerBound":...,"upperBound":...,"uncappedTarget":...}]}`),
+// NUL-terminated, into `buf` (`len` bytes); `*needed` receives its length without the NUL.
+// If `len` is too small, returns `TS_RESULT_BUFFER_TOO_SMALL`, writes nothing into `buf` and
+// still sets `*needed`. Containers without samples for `memory-aggregation-interval` ×
+// `-count` and `mode: Off` containers are left out, as upstream does.
+//
+// # Safety
+// `vpa` must be NULL or a live handle; `buf` must be NULL or point to `len` writable bytes;
+// `needed` must be NULL or writable.
+ts_result ts_vpa_recommendation(const struct ts_vpa_recommender *vpa, int64_t now_ms, char *buf, size_t len, size_t *needed);
+
+// One container's recommendation at `now_ms` as numbers: target, lower and upper bound and
+// the uncapped target (each output may be NULL if not wanted). A container never seen is
+// `TS_RESULT_UNKNOWN_CONTAINER`; a known container without a recommendation (expired, or
+// `mode: Off`) gives `TS_RESULT_OK` with every `has_` flag false.
+//
+// # Safety
+// `vpa` must be NULL or a live handle; `container` must point to `container_len` bytes; each
+// output must be NULL or writable.
+ts_result ts_vpa_container_recommendation(const struct ts_vpa_recommender *vpa, int64_t now_ms, const char *container, size_t container_len, struct ts_vpa_resources *target, struct ts_vpa_resources *lower_bound, struct ts_vpa_resources *upper_bound, struct ts_vpa_resources *uncapped_target);
+
+// Writes one `VerticalPodAutoscalerCheckpoint` per container (upstream's v3 format,
+// `lastUpdateTime` = `now_ms`) as a Kubernetes `List` (`{"apiVersion":"v1","kind":"List",
+// "items":[...]}`), NUL-terminated, into `buf`; `*needed` receives the length without the NUL
+// (`TS_RESULT_BUFFER_TOO_SMALL` as `ts_vpa_recommendation`).
+//
+// # Safety
+// As `ts_vpa_recommendation`.
+ts_result ts_vpa_checkpoint_save(const struct ts_vpa_recommender *vpa, int64_t now_ms, char *buf, size_t len, size_t *needed);
+
+// Restores containers from checkpoints (`len` bytes of JSON: one
+// `VerticalPodAutoscalerCheckpoint`, a `List` of them as `ts_vpa_checkpoint_save` writes, or a
+// JSON array), registering containers as needed. Checkpoints must be version `v3` and name
+// this VPA in `spec.vpaObjectName`. All or nothing: on any error
+// (`TS_RESULT_INVALID_CHECKPOINT`) the recommender is unchanged.
+//
+// # Safety
+// `vpa` must be NULL or a live handle; `json` must point to `len` readable bytes.
+ts_result ts_vpa_checkpoint_load(struct ts_vpa_recommender *vpa, int64_t now_ms, const char *json, size_t len);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,7 +1,8 @@
 //! # tidescale C ABI
 //!
-//! The C door of [tidescale](tidescale_core): Kubernetes-exact HorizontalPodAutoscaler
-//! decisions for C and C++ hosts (model servers, proxies, schedulers). Build it as
+//! The C door of [tidescale](tidescale_core): Kubernetes-exact HorizontalPodAutoscaler, VPA
+//! recommender, KEDA and Prometheus-function results for C and C++ hosts (model servers,
+//! proxies, schedulers). Build it as
 //! `libtidescale.a` / `libtidescale.so` and include the generated `include/tidescale.h`.
 //!
 //! ## Conventions (rustls-ffi's, with a `ts_` prefix)
@@ -33,16 +34,25 @@
 
 mod args;
 mod hpa;
+mod keda;
 mod manifest;
 mod observe;
+mod prom;
 mod result;
+mod scaled_job;
 mod types;
+mod vpa;
+mod vpa_options;
 
 use std::ffi::c_char;
 
 pub use hpa::*;
+pub use keda::*;
+pub use prom::*;
 pub use result::{ts_last_error, ts_last_error_message, ts_result, ts_result_str};
+pub use scaled_job::*;
 pub use types::*;
+pub use vpa::*;
 
 /// The ABI version of this library. It changes on any incompatible change of a function
 /// signature, a struct layout or a code's meaning, even within 0.x. Compare

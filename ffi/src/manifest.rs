@@ -13,11 +13,18 @@ pub(crate) const MAX_SETTINGS_BYTES: usize = 64 << 10;
 /// Largest history text accepted, in bytes.
 pub(crate) const MAX_HISTORY_BYTES: usize = 16 << 20;
 
-/// Parses an HPA manifest given as JSON (first non-blank character `{` or `[`) or YAML, with
-/// the core's loader (`tidescale::manifest`: parsing budgets, multi-document streams,
-/// `kind: List`), mapping each kind of failure to its result code.
-pub(crate) fn parse_hpa(text: &str) -> FfiResult<HorizontalPodAutoscaler> {
-    manifest::load::<HorizontalPodAutoscaler>(text, &manifest::HPA, None)
+/// The result codes of one object kind: not found, ambiguous, wrong shape.
+pub(crate) type KindCodes = [ts_result; 3];
+
+/// Parses a manifest given as JSON (first non-blank character `{` or `[`) or YAML with the
+/// core's loader (`tidescale::manifest`: parsing budgets, multi-document streams, `kind:
+/// List`), picking the one object of `kind` and mapping each kind of failure to its code.
+pub(crate) fn load_object<T: serde::de::DeserializeOwned>(
+    text: &str,
+    kind: &manifest::ObjectKind,
+    [not_found, ambiguous, invalid]: KindCodes,
+) -> FfiResult<T> {
+    manifest::load::<T>(text, kind, None)
         .map(|l| l.object)
         .map_err(|e| {
             let code = match e.kind {
@@ -25,14 +32,27 @@ pub(crate) fn parse_hpa(text: &str) -> FfiResult<HorizontalPodAutoscaler> {
                 ManifestErrorKind::InvalidYaml | ManifestErrorKind::TooLarge => {
                     ts_result::InvalidYaml
                 }
-                ManifestErrorKind::NotFound => ts_result::HpaNotFound,
-                ManifestErrorKind::Ambiguous => ts_result::AmbiguousManifest,
+                ManifestErrorKind::NotFound => not_found,
+                ManifestErrorKind::Ambiguous => ambiguous,
                 ManifestErrorKind::UnsupportedApiVersion | ManifestErrorKind::InvalidObject => {
-                    ts_result::InvalidManifest
+                    invalid
                 }
             };
             FfiError::new(code, format!("manifest: {e}"))
         })
+}
+
+/// Parses an HPA manifest (see [`load_object`]).
+pub(crate) fn parse_hpa(text: &str) -> FfiResult<HorizontalPodAutoscaler> {
+    load_object(
+        text,
+        &manifest::HPA,
+        [
+            ts_result::HpaNotFound,
+            ts_result::AmbiguousManifest,
+            ts_result::InvalidManifest,
+        ],
+    )
 }
 
 /// Parses controller settings (JSON, camelCase fields of `tidescale::hpa::Settings`; missing

@@ -1,11 +1,10 @@
-//! C observation structs to the core's `Pod` and `MetricValues`, validated (codes, negative
-//! values, UTF-8) and written into buffers that are reused from step to step, so a warm step
-//! allocates only the small list of metric values. Error messages are built only on failure.
+//! C observation structs for the core: pods are validated (codes, negative requests, UTF-8)
+//! and then read in place through `PodInfo`; samples go into buffers reused from step to step,
+//! so a warm step allocates only the small list of metric values. Error messages are built
+//! only on failure.
 
-use std::collections::BTreeMap;
-
-use tidescale_core::hpa::{Container, MetricValues, Pod, PodMetric, PodPhase, Readiness};
-use tidescale_core::{Quantity, Timestamp};
+use tidescale_core::Timestamp;
+use tidescale_core::hpa::{MetricValues, PodInfo, PodMetric, PodPhase, Readiness, RequestError};
 
 use crate::args::{slice, text};
 use crate::result::{FfiError, FfiResult, ts_result};
@@ -16,26 +15,27 @@ use crate::types::{
 /// Buffers kept in the handle.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
-    pods: Vec<Pod>,
     samples: Vec<Vec<PodMetric>>,
 }
 
 impl Scratch {
-    /// Converts one step's pods and readings.
+    /// Validates one step's pods (so the core can read them in place, through
+    /// [`PodInfo`]) and converts the readings.
     ///
     /// # Safety
     /// The pointers inside `pods` and `readings` must obey their length fields.
     pub(crate) unsafe fn convert<'a>(
         &'a mut self,
-        pods: &[ts_pod],
+        pods: &'a [ts_pod],
         readings: &'a [ts_metric_reading],
-    ) -> FfiResult<(&'a [Pod], Vec<MetricValues<'a>>)> {
-        self.pods.truncate(pods.len());
-        self.pods.resize_with(pods.len(), Pod::default);
-        for (i, (p, pod)) in pods.iter().zip(self.pods.iter_mut()).enumerate() {
+    ) -> FfiResult<(&'a [CheckedPod], Vec<MetricValues<'a>>)> {
+        for (i, p) in pods.iter().enumerate() {
             // SAFETY: forwarded contract.
-            unsafe { convert_pod(p, pod) }.map_err(|e| e.within(|| format!("pods[{i}]")))?;
+            unsafe { validate_pod(p) }.map_err(|e| e.within(|| format!("pods[{i}]")))?;
         }
+        // SAFETY: `CheckedPod` is `repr(transparent)` over `ts_pod`, and every pod was just
+        // validated; the view lives no longer than the borrow of `pods`.
+        let pods = unsafe { &*(std::ptr::from_ref::<[ts_pod]>(pods) as *const [CheckedPod]) };
         self.samples.resize_with(readings.len(), Vec::new);
         let mut values = Vec::with_capacity(readings.len());
         for (i, (r, buf)) in readings.iter().zip(self.samples.iter_mut()).enumerate() {
@@ -50,78 +50,107 @@ impl Scratch {
                 *s = buf;
             }
         }
-        Ok((&self.pods, values))
+        Ok((pods, values))
     }
 }
 
-unsafe fn convert_pod(p: &ts_pod, pod: &mut Pod) -> FfiResult {
+/// Checks what [`PodInfo`] for [`ts_pod`] relies on: the codes, UTF-8 names, requests >= 0.
+unsafe fn validate_pod(p: &ts_pod) -> FfiResult {
     // SAFETY: caller contract.
-    let name = unsafe { text(p.name, p.name_len, usize::MAX, "name") }?;
+    unsafe { text(p.name, p.name_len, usize::MAX, "name") }?;
     // SAFETY: caller contract.
-    let container = unsafe { text(p.container, p.container_len, usize::MAX, "container") }?;
-    pod.phase = match p.phase {
+    unsafe { text(p.container, p.container_len, usize::MAX, "container") }?;
+    if phase_of(p.phase).is_none() {
+        return Err(unknown_code("phase", p.phase));
+    }
+    if ![ts_ready::None, ts_ready::True, ts_ready::False]
+        .iter()
+        .any(|r| *r as u32 == p.ready)
+    {
+        return Err(unknown_code("ready", p.ready));
+    }
+    if p.has_cpu_request && p.cpu_request_milli < 0 {
+        return Err(negative("cpu_request_milli", p.cpu_request_milli));
+    }
+    if p.has_memory_request && p.memory_request_milli < 0 {
+        return Err(negative("memory_request_milli", p.memory_request_milli));
+    }
+    Ok(())
+}
+
+fn phase_of(code: u32) -> Option<PodPhase> {
+    Some(match code {
         x if x == ts_pod_phase::Running as u32 => PodPhase::Running,
         x if x == ts_pod_phase::Pending as u32 => PodPhase::Pending,
         x if x == ts_pod_phase::Succeeded as u32 => PodPhase::Succeeded,
         x if x == ts_pod_phase::Failed as u32 => PodPhase::Failed,
         x if x == ts_pod_phase::Unknown as u32 => PodPhase::Unknown,
-        x => return Err(unknown_code("phase", x)),
-    };
-    pod.ready = match p.ready {
-        x if x == ts_ready::None as u32 => None,
-        x if x == ts_ready::True as u32 || x == ts_ready::False as u32 => Some(Readiness {
-            ready: x == ts_ready::True as u32,
-            last_transition: Timestamp::from_millis(p.ready_transition_ms),
-        }),
-        x => return Err(unknown_code("ready", x)),
-    };
-    pod.deleted = p.deleted;
-    pod.start_time = p.has_start_time.then(|| Timestamp::from_millis(p.start_ms));
-    pod.name.clear();
-    pod.name.push_str(name);
-    pod.containers.truncate(1);
-    if pod.containers.is_empty() {
-        pod.containers.push(Container::default());
-    }
-    for c in &mut pod.containers {
-        c.name.clear();
-        c.name.push_str(container);
-        set_request(
-            &mut c.requests,
-            "cpu",
-            p.has_cpu_request.then_some(p.cpu_request_milli),
-        )
-        .map_err(|e| e.within(|| "cpu_request_milli".to_owned()))?;
-        set_request(
-            &mut c.requests,
-            "memory",
-            p.has_memory_request.then_some(p.memory_request_milli),
-        )
-        .map_err(|e| e.within(|| "memory_request_milli".to_owned()))?;
-    }
-    Ok(())
+        _ => return None,
+    })
 }
 
-fn set_request(
-    requests: &mut BTreeMap<String, Quantity>,
-    resource: &str,
-    milli: Option<i64>,
-) -> FfiResult {
-    let Some(milli) = milli else {
-        requests.remove(resource);
-        return Ok(());
-    };
-    if milli < 0 {
-        return Err(negative("", milli));
+/// A `ts_pod` that [`validate_pod`] accepted: only [`Scratch::convert`] makes one, so its
+/// name and container pointers are known to cover valid UTF-8 for the duration of the call.
+#[repr(transparent)]
+pub(crate) struct CheckedPod(ts_pod);
+
+impl CheckedPod {
+    fn text(&self, ptr: *const std::ffi::c_char, len: usize) -> &str {
+        if ptr.is_null() || len == 0 {
+            return "";
+        }
+        // SAFETY: validated by `validate_pod` (pointer covers `len` bytes of UTF-8) for as long
+        // as the caller's arrays are borrowed, which outlives `&self`.
+        unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(ptr.cast::<u8>(), len)) }
     }
-    let q = Quantity::from_milli(milli);
-    match requests.get_mut(resource) {
-        Some(slot) => *slot = q,
-        None => {
-            requests.insert(resource.to_owned(), q);
+}
+
+/// The core reads a validated C pod in place: one container (named `container`) with
+/// optional CPU and memory requests.
+impl PodInfo for CheckedPod {
+    fn name(&self) -> &str {
+        self.text(self.0.name, self.0.name_len)
+    }
+    fn phase(&self) -> PodPhase {
+        phase_of(self.0.phase).unwrap_or(PodPhase::Unknown)
+    }
+    fn deleted(&self) -> bool {
+        self.0.deleted
+    }
+    fn start_time(&self) -> Option<Timestamp> {
+        self.0
+            .has_start_time
+            .then(|| Timestamp::from_millis(self.0.start_ms))
+    }
+    fn readiness(&self) -> Option<Readiness> {
+        (self.0.ready != ts_ready::None as u32).then(|| Readiness {
+            ready: self.0.ready == ts_ready::True as u32,
+            last_transition: Timestamp::from_millis(self.0.ready_transition_ms),
+        })
+    }
+    fn request(
+        &self,
+        resource: &str,
+        container: &str,
+        _pod_level_resources: bool,
+    ) -> Result<i64, RequestError> {
+        let own = self.text(self.0.container, self.0.container_len);
+        if !container.is_empty() && container != own {
+            return Err(RequestError::ContainerNotFound {
+                container: container.to_owned(),
+                pod: self.name().to_owned(),
+            });
+        }
+        match resource {
+            "cpu" if self.0.has_cpu_request => Ok(self.0.cpu_request_milli),
+            "memory" if self.0.has_memory_request => Ok(self.0.memory_request_milli),
+            _ => Err(RequestError::MissingRequest {
+                resource: resource.to_owned(),
+                container: own.to_owned(),
+                pod: self.name().to_owned(),
+            }),
         }
     }
-    Ok(())
 }
 
 /// Validates a reading; per-pod samples go into `buf`, and the returned `Pods` value is

@@ -12,7 +12,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 /// The result of a fallible call: `TS_RESULT_OK` or an error code.
 ///
 /// Ranges: 1xx argument errors, 2xx parse and manifest errors, 3xx validation errors, 4xx
-/// observation errors, 9xx internal errors. Numbers are stable and never reused (a retired
+/// observation errors (HPA), 5xx VerticalPodAutoscaler, 6xx KEDA, 7xx Prometheus, 9xx internal
+/// errors. Numbers are stable and never reused (a retired
 /// code stays reserved in a comment).
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,6 +58,55 @@ pub enum ts_result {
     InvalidObservation = 400,
     /// The number of metric readings differs from the number of `spec.metrics` entries.
     MetricCountMismatch = 401,
+    /// The manifest has no VerticalPodAutoscaler document.
+    VpaNotFound = 500,
+    /// The manifest has more than one VerticalPodAutoscaler document.
+    VpaAmbiguous = 501,
+    /// The document does not have the shape of an autoscaling.k8s.io/v1 VerticalPodAutoscaler.
+    VpaInvalidManifest = 502,
+    /// The recommender options JSON is invalid (unknown flag, wrong type, value out of range).
+    InvalidVpaOptions = 503,
+    /// A sample is not after the previous sample of the same container (CPU samples must be
+    /// strictly later, memory samples not earlier).
+    SampleOutOfOrder = 504,
+    /// No sample was ever recorded for the container.
+    UnknownContainer = 505,
+    /// The OOM event is more than one memory aggregation interval older than the last memory
+    /// sample (upstream discards it).
+    StaleOom = 506,
+    /// The VerticalPodAutoscalerCheckpoint JSON is invalid or does not belong to this VPA.
+    InvalidCheckpoint = 507,
+    /// The manifest has no ScaledObject document.
+    ScaledObjectNotFound = 600,
+    /// The manifest has more than one ScaledObject document.
+    ScaledObjectAmbiguous = 601,
+    /// The document does not have the shape of a keda.sh/v1alpha1 ScaledObject.
+    ScaledObjectInvalidManifest = 602,
+    /// The manifest has no ScaledJob document.
+    ScaledJobNotFound = 603,
+    /// The manifest has more than one ScaledJob document.
+    ScaledJobAmbiguous = 604,
+    /// The document does not have the shape of a keda.sh/v1alpha1 ScaledJob.
+    ScaledJobInvalidManifest = 605,
+    /// The ScaledObject failed KEDA's validation (unknown trigger type, bad trigger metadata,
+    /// replica bounds) or the HPA KEDA builds from it failed Kubernetes validation.
+    KedaValidation = 606,
+    /// `now` is before the previous step's.
+    TimeWentBackwards = 607,
+    /// The number of trigger readings differs from the number of `spec.triggers` entries.
+    TriggerCountMismatch = 608,
+    /// Prometheus sample timestamps are not strictly increasing.
+    SamplesOutOfOrder = 700,
+    /// A streaming sample is older than the latest one kept.
+    PromOutOfOrder = 701,
+    /// A streaming sample repeats the latest timestamp with a different value.
+    DuplicateTimestamp = 702,
+    /// A range is not > 0 ms or the window does not fit in the timestamp type.
+    InvalidRange = 703,
+    /// A streaming window needs a capacity of at least 2 samples.
+    InvalidCapacity = 704,
+    /// A histogram bucket upper bound is NaN.
+    NanBucketBound = 705,
     /// An internal error (a bug); the message has the detail.
     Internal = 998,
     /// A panic was caught at the boundary (a bug); the message has the detail.
@@ -86,6 +136,29 @@ impl ts_result {
         Self::Validation,
         Self::InvalidObservation,
         Self::MetricCountMismatch,
+        Self::VpaNotFound,
+        Self::VpaAmbiguous,
+        Self::VpaInvalidManifest,
+        Self::InvalidVpaOptions,
+        Self::SampleOutOfOrder,
+        Self::UnknownContainer,
+        Self::StaleOom,
+        Self::InvalidCheckpoint,
+        Self::ScaledObjectNotFound,
+        Self::ScaledObjectAmbiguous,
+        Self::ScaledObjectInvalidManifest,
+        Self::ScaledJobNotFound,
+        Self::ScaledJobAmbiguous,
+        Self::ScaledJobInvalidManifest,
+        Self::KedaValidation,
+        Self::TimeWentBackwards,
+        Self::TriggerCountMismatch,
+        Self::SamplesOutOfOrder,
+        Self::PromOutOfOrder,
+        Self::DuplicateTimestamp,
+        Self::InvalidRange,
+        Self::InvalidCapacity,
+        Self::NanBucketBound,
         Self::Internal,
         Self::Panic,
     ];
@@ -115,6 +188,37 @@ impl ts_result {
             Self::Validation => c"the HorizontalPodAutoscaler or its settings failed validation",
             Self::InvalidObservation => c"invalid observation",
             Self::MetricCountMismatch => c"one metric reading is needed per spec.metrics entry",
+            Self::VpaNotFound => c"no VerticalPodAutoscaler in the manifest",
+            Self::VpaAmbiguous => c"more than one VerticalPodAutoscaler in the manifest",
+            Self::VpaInvalidManifest => {
+                c"the manifest does not have the shape of an autoscaling.k8s.io/v1 VerticalPodAutoscaler"
+            }
+            Self::InvalidVpaOptions => c"invalid VPA recommender options JSON",
+            Self::SampleOutOfOrder => c"a sample is not after the previous sample of its container",
+            Self::UnknownContainer => c"no sample was recorded for the container",
+            Self::StaleOom => {
+                c"the OOM event is more than one aggregation interval older than the last memory sample"
+            }
+            Self::InvalidCheckpoint => c"invalid VerticalPodAutoscalerCheckpoint",
+            Self::ScaledObjectNotFound => c"no ScaledObject in the manifest",
+            Self::ScaledObjectAmbiguous => c"more than one ScaledObject in the manifest",
+            Self::ScaledObjectInvalidManifest => {
+                c"the manifest does not have the shape of a keda.sh/v1alpha1 ScaledObject"
+            }
+            Self::ScaledJobNotFound => c"no ScaledJob in the manifest",
+            Self::ScaledJobAmbiguous => c"more than one ScaledJob in the manifest",
+            Self::ScaledJobInvalidManifest => {
+                c"the manifest does not have the shape of a keda.sh/v1alpha1 ScaledJob"
+            }
+            Self::KedaValidation => c"the ScaledObject or the HPA built from it failed validation",
+            Self::TimeWentBackwards => c"now is before the previous step",
+            Self::TriggerCountMismatch => c"one trigger reading is needed per spec.triggers entry",
+            Self::SamplesOutOfOrder => c"sample timestamps must be strictly increasing",
+            Self::PromOutOfOrder => c"the sample is older than the latest sample kept",
+            Self::DuplicateTimestamp => c"duplicate sample timestamp with a different value",
+            Self::InvalidRange => c"the range must be > 0 ms and fit in the timestamp type",
+            Self::InvalidCapacity => c"a streaming window needs a capacity of at least 2",
+            Self::NanBucketBound => c"a histogram bucket upper bound is NaN",
             Self::Internal => c"internal error",
             Self::Panic => c"a panic was caught at the C boundary",
         }

@@ -116,10 +116,193 @@ fn proposal_layout() {
 }
 
 #[test]
+fn vpa_sample_layout() {
+    assert_eq!(
+        (size_of::<ts_vpa_sample>(), align_of::<ts_vpa_sample>()),
+        (40, 8)
+    );
+    assert_eq!(offset_of!(ts_vpa_sample, container), 0);
+    assert_eq!(offset_of!(ts_vpa_sample, container_len), 8);
+    assert_eq!(offset_of!(ts_vpa_sample, timestamp_ms), 16);
+    assert_eq!(offset_of!(ts_vpa_sample, cpu_cores), 24);
+    assert_eq!(offset_of!(ts_vpa_sample, memory_bytes), 32);
+}
+
+#[test]
+fn vpa_resources_layout() {
+    assert_eq!(
+        (
+            size_of::<ts_vpa_resources>(),
+            align_of::<ts_vpa_resources>()
+        ),
+        (24, 8)
+    );
+    assert_eq!(offset_of!(ts_vpa_resources, cpu_milli), 0);
+    assert_eq!(offset_of!(ts_vpa_resources, memory_bytes), 8);
+    assert_eq!(offset_of!(ts_vpa_resources, has_cpu), 16);
+    assert_eq!(offset_of!(ts_vpa_resources, has_memory), 17);
+}
+
+#[test]
+fn kv_layout() {
+    assert_eq!((size_of::<ts_kv>(), align_of::<ts_kv>()), (32, 8));
+    assert_eq!(offset_of!(ts_kv, key), 0);
+    assert_eq!(offset_of!(ts_kv, key_len), 8);
+    assert_eq!(offset_of!(ts_kv, value), 16);
+    assert_eq!(offset_of!(ts_kv, value_len), 24);
+}
+
+#[test]
+fn kafka_partition_layout() {
+    assert_eq!(
+        (
+            size_of::<ts_kafka_partition>(),
+            align_of::<ts_kafka_partition>()
+        ),
+        (40, 8)
+    );
+    assert_eq!(offset_of!(ts_kafka_partition, topic), 0);
+    assert_eq!(offset_of!(ts_kafka_partition, topic_len), 8);
+    assert_eq!(offset_of!(ts_kafka_partition, consumer_offset), 16);
+    assert_eq!(offset_of!(ts_kafka_partition, latest_offset), 24);
+    assert_eq!(offset_of!(ts_kafka_partition, partition), 32);
+    assert_eq!(offset_of!(ts_kafka_partition, has_consumer_offset), 36);
+    assert_eq!(offset_of!(ts_kafka_partition, has_latest_offset), 37);
+}
+
+#[test]
+fn trigger_reading_layout() {
+    assert_eq!(
+        (
+            size_of::<ts_trigger_reading>(),
+            align_of::<ts_trigger_reading>()
+        ),
+        (64, 8)
+    );
+    assert_eq!(offset_of!(ts_trigger_reading, kind), 0);
+    assert_eq!(offset_of!(ts_trigger_reading, value), 8);
+    assert_eq!(offset_of!(ts_trigger_reading, attributes), 16);
+    assert_eq!(offset_of!(ts_trigger_reading, n_attributes), 24);
+    assert_eq!(offset_of!(ts_trigger_reading, partitions), 32);
+    assert_eq!(offset_of!(ts_trigger_reading, n_partitions), 40);
+    assert_eq!(offset_of!(ts_trigger_reading, error), 48);
+    assert_eq!(offset_of!(ts_trigger_reading, error_len), 56);
+}
+
+#[test]
+fn keda_decision_layout() {
+    assert_eq!(
+        (
+            size_of::<ts_keda_decision>(),
+            align_of::<ts_keda_decision>()
+        ),
+        (48, 8)
+    );
+    assert_eq!(offset_of!(ts_keda_decision, cooldown_remaining_ms), 0);
+    assert_eq!(offset_of!(ts_keda_decision, next_wakeup_ms), 8);
+    assert_eq!(offset_of!(ts_keda_decision, desired_replicas), 16);
+    assert_eq!(offset_of!(ts_keda_decision, current_replicas), 20);
+    assert_eq!(offset_of!(ts_keda_decision, hpa_desired_replicas), 24);
+    assert_eq!(offset_of!(ts_keda_decision, reason), 28);
+    assert_eq!(offset_of!(ts_keda_decision, hpa_limited_by), 32);
+    assert_eq!(offset_of!(ts_keda_decision, rescale), 36);
+    assert_eq!(offset_of!(ts_keda_decision, active), 37);
+    assert_eq!(offset_of!(ts_keda_decision, fallback), 38);
+    assert_eq!(offset_of!(ts_keda_decision, hpa_ran), 39);
+    assert_eq!(offset_of!(ts_keda_decision, has_error), 40);
+}
+
+#[test]
+fn scaledjob_scaler_layout() {
+    assert_eq!(
+        (
+            size_of::<ts_scaledjob_scaler>(),
+            align_of::<ts_scaledjob_scaler>()
+        ),
+        (24, 8)
+    );
+    assert_eq!(offset_of!(ts_scaledjob_scaler, queue_length), 0);
+    assert_eq!(offset_of!(ts_scaledjob_scaler, target_average_value), 8);
+    assert_eq!(offset_of!(ts_scaledjob_scaler, is_active), 16);
+}
+
+#[test]
+fn scaledjob_input_layout() {
+    assert_eq!(
+        (
+            size_of::<ts_scaledjob_input>(),
+            align_of::<ts_scaledjob_input>()
+        ),
+        (32, 8)
+    );
+    assert_eq!(offset_of!(ts_scaledjob_input, scalers), 0);
+    assert_eq!(offset_of!(ts_scaledjob_input, n_scalers), 8);
+    assert_eq!(offset_of!(ts_scaledjob_input, running_jobs), 16);
+    assert_eq!(offset_of!(ts_scaledjob_input, pending_jobs), 24);
+}
+
+#[test]
+fn scaledjob_output_layout() {
+    assert_eq!(
+        (
+            size_of::<ts_scaledjob_output>(),
+            align_of::<ts_scaledjob_output>()
+        ),
+        (64, 8)
+    );
+    assert_eq!(offset_of!(ts_scaledjob_output, jobs_to_create), 0);
+    assert_eq!(offset_of!(ts_scaledjob_output, effective_max_scale), 8);
+    assert_eq!(offset_of!(ts_scaledjob_output, scale_to), 16);
+    assert_eq!(offset_of!(ts_scaledjob_output, queue_length), 24);
+    assert_eq!(offset_of!(ts_scaledjob_output, max_value), 32);
+    assert_eq!(offset_of!(ts_scaledjob_output, min_replica_count), 40);
+    assert_eq!(offset_of!(ts_scaledjob_output, max_replica_count), 48);
+    assert_eq!(offset_of!(ts_scaledjob_output, active), 56);
+}
+
+#[test]
+fn prom_sample_layout() {
+    assert_eq!(
+        (size_of::<ts_prom_sample>(), align_of::<ts_prom_sample>()),
+        (16, 8)
+    );
+    assert_eq!(offset_of!(ts_prom_sample, timestamp_ms), 0);
+    assert_eq!(offset_of!(ts_prom_sample, value), 8);
+}
+
+#[test]
+fn prom_bucket_layout() {
+    assert_eq!(
+        (size_of::<ts_prom_bucket>(), align_of::<ts_prom_bucket>()),
+        (16, 8)
+    );
+    assert_eq!(offset_of!(ts_prom_bucket, upper_bound), 0);
+    assert_eq!(offset_of!(ts_prom_bucket, count), 8);
+}
+
+#[test]
 fn codes_are_u32() {
     assert_eq!(size_of::<ts_result>(), 4);
     assert_eq!(size_of::<ts_reason>(), 4);
     assert_eq!(ts_result::Ok as u32, 0);
     assert_eq!(ts_result::Panic as u32, 999);
     assert_eq!(ts_reason::ScaleDownStabilized as u32, 4);
+    assert_eq!(size_of::<ts_keda_reason>(), 4);
+    assert_eq!(size_of::<ts_trigger_reading_kind>(), 4);
+    assert_eq!(size_of::<ts_window_mode>(), 4);
+    assert_eq!(ts_result::VpaNotFound as u32, 500);
+    assert_eq!(ts_result::ScaledObjectNotFound as u32, 600);
+    assert_eq!(ts_result::SamplesOutOfOrder as u32, 700);
+    assert_eq!(ts_keda_reason::Idle as u32, 12);
+    assert_eq!(ts_trigger_reading_kind::Error as u32, 0);
+    assert_eq!(ts_window_mode::LeftOpen as u32, 0);
+}
+
+#[test]
+fn defaults_are_zero_valued() {
+    let s = ts_vpa_sample_default();
+    assert!(s.container.is_null() && s.container_len == 0 && s.timestamp_ms == 0);
+    let r = ts_trigger_reading_default();
+    assert_eq!(r.kind, ts_trigger_reading_kind::Error as u32);
+    assert!(r.attributes.is_null() && r.partitions.is_null() && r.error.is_null());
 }

@@ -1,6 +1,6 @@
 //! Resource requests of a pod (`calculatePodRequests`), for `Utilization` targets.
 
-use super::observation::Pod;
+use super::observation::{Container, Pod};
 
 /// Why a pod's request could not be determined.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -44,49 +44,52 @@ pub fn pod_request(
     container: &str,
     pod_level_resources: bool,
 ) -> Result<i64, RequestError> {
-    if container.is_empty()
-        && pod_level_resources
-        && let Some(q) = pod.pod_requests.as_ref().and_then(|r| r.get(resource))
-    {
-        return Ok(q.milli_value());
-    }
-    let counted = pod.containers.iter().chain(
-        pod.init_containers
-            .iter()
-            .filter(|c| c.restart_policy_always),
-    );
-    let mut sum = 0i64;
-    let mut found = false;
-    for c in counted {
-        if !container.is_empty() && c.name != container {
-            continue;
-        }
-        found = true;
-        // (a linear scan: pods request one or two resources, and it avoids BTreeMap's ordered
-        // comparisons on the hot path)
-        match c
-            .requests
-            .iter()
-            .find_map(|(k, q)| (k == resource).then_some(q))
+    if container.is_empty() {
+        if pod_level_resources
+            && let Some(q) = pod.pod_requests.as_ref().and_then(|r| r.get(resource))
         {
-            Some(q) => sum = sum.saturating_add(q.milli_value()),
-            None => {
-                return Err(RequestError::MissingRequest {
-                    resource: resource.to_owned(),
-                    container: c.name.clone(),
-                    pod: pod.name.clone(),
-                });
-            }
+            return Ok(q.milli_value());
         }
-        if !container.is_empty() {
-            break;
+        // every regular container, then the sidecars
+        let mut sum = 0i64;
+        for c in &pod.containers {
+            sum = sum.saturating_add(container_request(pod, c, resource)?);
         }
+        for c in pod
+            .init_containers
+            .iter()
+            .filter(|c| c.restart_policy_always)
+        {
+            sum = sum.saturating_add(container_request(pod, c, resource)?);
+        }
+        return Ok(sum);
     }
-    if !container.is_empty() && !found {
-        return Err(RequestError::ContainerNotFound {
+    let named = pod
+        .containers
+        .iter()
+        .chain(
+            pod.init_containers
+                .iter()
+                .filter(|c| c.restart_policy_always),
+        )
+        .find(|c| c.name == container);
+    match named {
+        Some(c) => container_request(pod, c, resource),
+        None => Err(RequestError::ContainerNotFound {
             container: container.to_owned(),
             pod: pod.name.clone(),
-        });
+        }),
     }
-    Ok(sum)
+}
+
+/// One container's request for `resource`, or the upstream "missing request" error.
+fn container_request(pod: &Pod, c: &Container, resource: &str) -> Result<i64, RequestError> {
+    match c.requests.get(resource) {
+        Some(q) => Ok(q.milli_value()),
+        None => Err(RequestError::MissingRequest {
+            resource: resource.to_owned(),
+            container: c.name.clone(),
+            pod: pod.name.clone(),
+        }),
+    }
 }
