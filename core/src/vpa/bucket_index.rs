@@ -87,7 +87,10 @@ impl BucketIndex {
         else {
             return None;
         };
-        if ratio < 1.0 + 1.0 / f64::from(1u32 << MANTISSA_BITS) || !(first > 0.0) {
+        if ratio < 1.0 + 1.0 / f64::from(1u32 << MANTISSA_BITS)
+            || !first.is_finite()
+            || first <= 0.0
+        {
             return None;
         }
         let last = options.num_buckets().checked_sub(1)?;
