@@ -33,6 +33,20 @@ fn bench(c: &mut Criterion) {
             let _ = s.add_cpu_sample(&mut a, Timestamp::from_secs(t), black_box(200 + (i & 255)));
         })
     });
+    // Four pods of one Deployment scraped together: samples share their timestamp, so three
+    // of four reuse the cached decay factor. One iteration = the four samples of one scrape.
+    let (mut a, s0, mut t) = filled();
+    let mut pods = [s0; 4];
+    c.bench_function("vpa/add_cpu_sample_4_pods_same_time", |b| {
+        b.iter(|| {
+            t += 60;
+            i += 1;
+            for (k, p) in pods.iter_mut().enumerate() {
+                let m = black_box(200 + ((i + k as i64 * 61) & 255));
+                let _ = p.add_cpu_sample(&mut a, Timestamp::from_secs(t), m);
+            }
+        })
+    });
     let (a, _, _) = filled();
     let cfg = EstimatorConfig::default();
     c.bench_function("vpa/recommend_one_container", |b| {

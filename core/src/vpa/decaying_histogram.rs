@@ -21,6 +21,30 @@ pub struct DecayingHistogram {
     hist: Histogram,
     half_life_ms: i64,
     reference_ms: i64,
+    /// `reference + 100 half-lives` (saturating): a later sample shifts the reference.
+    shift_after_ms: i64,
+    /// The last decay factor computed, by its `t − reference` (samples often share times).
+    last_decay: DecayCache,
+}
+
+/// One remembered decay factor: `exp2(dt / halfLife)` for `dt_ms` (a pure function of
+/// `dt_ms` and the fixed half-life, so it never goes stale).
+#[derive(Debug, Clone, Copy)]
+struct DecayCache {
+    dt_ms: i64,
+    factor: f64,
+}
+
+/// A cache is no part of the histogram's value.
+impl PartialEq for DecayCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// `reference + 100 half-lives`, saturating.
+fn shift_after(reference_ms: i64, half_life_ms: i64) -> i64 {
+    reference_ms.saturating_add(half_life_ms.saturating_mul(MAX_DECAY_EXPONENT))
 }
 
 impl DecayingHistogram {
@@ -36,6 +60,12 @@ impl DecayingHistogram {
             hist: Histogram::new(options),
             half_life_ms,
             reference_ms: GO_ZERO_TIME_MS,
+            shift_after_ms: shift_after(GO_ZERO_TIME_MS, half_life_ms),
+            // exp2(0 / halfLife) is exactly 1.
+            last_decay: DecayCache {
+                dt_ms: 0,
+                factor: 1.0,
+            },
         })
     }
 
@@ -111,15 +141,22 @@ impl DecayingHistogram {
 
     #[inline]
     fn decay_factor(&mut self, t_ms: i64) -> f64 {
-        let max_allowed = self
-            .reference_ms
-            .saturating_add(self.half_life_ms.saturating_mul(MAX_DECAY_EXPONENT));
-        if t_ms > max_allowed {
+        if t_ms > self.shift_after_ms {
             self.shift_reference(t_ms);
         }
+        let dt_ms = t_ms.saturating_sub(self.reference_ms);
+        if dt_ms == self.last_decay.dt_ms {
+            return self.last_decay.factor;
+        }
         // Go: float64(t.Sub(ref)) / float64(halfLife), both in nanoseconds (Sub saturates).
-        let dt = ms_to_ns(t_ms.saturating_sub(self.reference_ms));
-        (dt as f64 / ms_to_ns(self.half_life_ms) as f64).exp2()
+        let factor = (ms_to_ns(dt_ms) as f64 / ms_to_ns(self.half_life_ms) as f64).exp2();
+        self.last_decay = DecayCache { dt_ms, factor };
+        factor
+    }
+
+    fn set_reference(&mut self, reference_ms: i64) {
+        self.reference_ms = reference_ms;
+        self.shift_after_ms = shift_after(reference_ms, self.half_life_ms);
     }
 
     /// Moves the reference to `t` rounded to a half-life multiple since Go's zero time
@@ -137,7 +174,7 @@ impl DecayingHistogram {
         let diff = ms_to_ns(self.reference_ms.saturating_sub(new_ref));
         let exponent = round_half_up(diff as f64 / ms_to_ns(d) as f64);
         self.hist.scale(exponent.exp2());
-        self.reference_ms = new_ref;
+        self.set_reference(new_ref);
     }
 
     /// `Merge`: the histogram with the older reference is shifted to the newer one (upstream
@@ -176,7 +213,7 @@ impl DecayingHistogram {
     /// (even when no weights were loaded). Nothing changes on error.
     pub fn load_checkpoint(&mut self, cp: &HistogramCheckpoint) -> Result<()> {
         self.hist.load_checkpoint(cp)?;
-        self.reference_ms = cp.reference_timestamp.map_or(GO_ZERO_TIME_MS, |t| t.0);
+        self.set_reference(cp.reference_timestamp.map_or(GO_ZERO_TIME_MS, |t| t.0));
         Ok(())
     }
 }
@@ -195,6 +232,30 @@ mod tests {
         h.add_sample(2.0, 1000.0, Timestamp::from_secs(1234567890))
             .unwrap();
         assert_eq!(h.reference(), Timestamp::from_secs(1234569600));
+    }
+
+    proptest::proptest! {
+        /// Repeated timestamps (served from the decay cache) weigh exactly what a direct
+        /// `weight × 2^((t − ref) / halfLife)` into a plain histogram gives.
+        #[test]
+        fn cached_decay_is_exact(samples in proptest::collection::vec((0u32..4000, 0i64..5, 0u32..3), 1..300)) {
+            let o = HistogramOptions::default_cpu();
+            let mut h = DecayingHistogram::new(o, 86_400_000).unwrap();
+            let mut plain = Histogram::new(o);
+            let mut t = 1_700_000_000_000i64;
+            let mut reference = None;
+            for (m, step, repeat) in samples {
+                t += step * 30_000;
+                for _ in 0..=repeat {
+                    let v = f64::from(m) / 1000.0;
+                    h.add_sample(v, 0.1, Timestamp(t)).unwrap();
+                    let r = *reference.get_or_insert(h.reference().0);
+                    let f = (((t - r) * 1_000_000) as f64 / 86_400_000_000_000.0).exp2();
+                    plain.add_sample(v, 0.1 * f).unwrap();
+                }
+            }
+            proptest::prop_assert_eq!(h.histogram(), &plain);
+        }
     }
 
     #[test]

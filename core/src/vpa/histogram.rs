@@ -4,6 +4,7 @@
 //! not upstream's dense array of all buckets: the same weights, the same float operations in
 //! the same order, hence identical percentiles, at a fraction of the memory.
 
+use super::bucket_index::BucketIndex;
 use super::checkpoint::HistogramCheckpoint;
 use super::gomath::{go_pow, round_half_up};
 use super::{Result, VpaError};
@@ -187,6 +188,8 @@ pub struct Histogram {
     max_bucket: u32,
     offset: u32,
     weights: Vec<f64>,
+    /// The shared bucket table of the production bucketings (same answers as the formula).
+    index: Option<&'static BucketIndex>,
 }
 
 impl Histogram {
@@ -199,6 +202,7 @@ impl Histogram {
             max_bucket: 0,
             offset: 0,
             weights: Vec::new(),
+            index: BucketIndex::for_options(&options),
         }
     }
 
@@ -274,11 +278,30 @@ impl Histogram {
         Ok(())
     }
 
+    /// [`HistogramOptions::find_bucket`], through the table when there is one.
+    #[inline]
+    fn find_bucket(&self, value: f64) -> u32 {
+        match self.index {
+            Some(index) => index.find_bucket(value),
+            None => self.options.find_bucket(value),
+        }
+    }
+
     #[inline]
     pub(crate) fn add_unchecked(&mut self, value: f64, weight: f64) {
-        let b = self.options.find_bucket(value);
+        let b = self.find_bucket(value);
         let eps = self.options.epsilon();
-        let w = self.update(b, |w| w + weight);
+        // Usually the bucket is inside the window already.
+        let w = match b
+            .checked_sub(self.offset)
+            .and_then(|i| self.weights.get_mut(i as usize))
+        {
+            Some(w) => {
+                *w += weight;
+                *w
+            }
+            None => self.update(b, |w| w + weight),
+        };
         self.total_weight += weight;
         if b < self.min_bucket && w >= eps {
             self.min_bucket = b;
@@ -296,7 +319,7 @@ impl Histogram {
     }
 
     pub(crate) fn subtract_unchecked(&mut self, value: f64, weight: f64) {
-        let b = self.options.find_bucket(value);
+        let b = self.find_bucket(value);
         let eps = self.options.epsilon();
         self.total_weight -= weight;
         if self.total_weight < eps {
@@ -346,10 +369,14 @@ impl Histogram {
             }
             b += 1;
         }
-        if b < self.options.num_buckets().saturating_sub(1) {
-            self.options.bucket_start(b + 1)
+        let end = if b < self.options.num_buckets().saturating_sub(1) {
+            b + 1
         } else {
-            self.options.bucket_start(b)
+            b
+        };
+        match self.index {
+            Some(index) => index.bucket_start(end),
+            None => self.options.bucket_start(end),
         }
     }
 

@@ -30,6 +30,7 @@ pub mod resources;
 pub mod spec;
 pub mod updater;
 
+mod bucket_index;
 mod gomath;
 
 pub use capping::{CappedRecommendation, apply_vpa_policy, cap_recommendation};
