@@ -378,28 +378,18 @@ impl Controller {
             consider(r.time.plus_secs(up_w));
             consider(r.time.plus_secs(down_w));
         }
-        let periods = |r: &Option<HpaScalingRules>| {
-            r.as_ref()
-                .and_then(|r| r.policies.as_ref())
-                .map(|p| {
-                    p.iter()
-                        .map(|p| i64::from(p.period_seconds))
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
-        };
-        let all: Vec<i64> = periods(&self.scale_up)
+        let policies = [&self.scale_up, &self.scale_down]
             .into_iter()
-            .chain(periods(&self.scale_down))
-            .collect();
-        for e in self
-            .history
-            .scale_up_events
-            .iter()
-            .chain(&self.history.scale_down_events)
-        {
-            for &p in &all {
-                consider(e.time.plus_secs(p));
+            .flat_map(|r| r.iter().flat_map(|r| r.policies.iter().flatten()));
+        for p in policies {
+            let period = i64::from(p.period_seconds);
+            for e in self
+                .history
+                .scale_up_events
+                .iter()
+                .chain(&self.history.scale_down_events)
+            {
+                consider(e.time.plus_secs(period));
             }
         }
         next
