@@ -347,14 +347,12 @@ fn what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
     let Some(replicas) = replicas else {
         return Err(Fail("what-if needs --replicas N".to_owned()));
     };
-    let text = read_source(&source)?;
     let shown = if source == "-" { "<stdin>" } else { &source };
-    let loaded = tidescale::manifest::load::<tidescale::hpa::HorizontalPodAutoscaler>(
-        &text,
+    let loaded = load_manifest::<tidescale::hpa::HorizontalPodAutoscaler>(
+        &source,
         &tidescale::manifest::HPA,
         name.as_deref(),
-    )
-    .map_err(|e| Fail(format!("{shown}: {e}")))?;
+    )?;
     let history = match &history_file {
         None => None,
         Some(f) => {
@@ -460,6 +458,18 @@ fn shown(source: &str) -> &str {
     if source == "-" { "<stdin>" } else { source }
 }
 
+/// Reads `source` (a file, or `-` for stdin) and picks the object of `kind` out of it; errors
+/// name the source, the document and the field.
+fn load_manifest<T: serde::de::DeserializeOwned>(
+    source: &str,
+    kind: &tidescale::manifest::ObjectKind,
+    name: Option<&str>,
+) -> Result<tidescale::manifest::Loaded<T>, Fail> {
+    let text = read_source(source)?;
+    tidescale::manifest::load(&text, kind, name)
+        .map_err(|e| Fail(format!("{}: {e}", shown(source))))
+}
+
 fn vpa_recommend(p: &mut lexopt::Parser) -> Result<String, Fail> {
     let mut manifest: Option<String> = None;
     let mut name: Option<String> = None;
@@ -495,13 +505,11 @@ fn vpa_recommend(p: &mut lexopt::Parser) -> Result<String, Fail> {
             "the manifest and --usage cannot both be read from stdin".to_owned(),
         ));
     }
-    let text = read_source(&source)?;
-    let loaded = tidescale::manifest::load::<tidescale::vpa::VerticalPodAutoscaler>(
-        &text,
+    let loaded = load_manifest::<tidescale::vpa::VerticalPodAutoscaler>(
+        &source,
         &tidescale::manifest::VPA,
         name.as_deref(),
-    )
-    .map_err(|e| Fail(format!("{}: {e}", shown(&source))))?;
+    )?;
     let csv = read_source(&usage_file)?;
     let samples = usage::read(&csv).map_err(|e| Fail(format!("{}: {e}", shown(&usage_file))))?;
     let outcome = vpa::recommend(loaded.object, &samples, now)
@@ -553,13 +561,11 @@ fn keda_what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
     let Some(replicas) = replicas else {
         return Err(Fail("keda what-if needs --replicas N".to_owned()));
     };
-    let text = read_source(&source)?;
-    let loaded = tidescale::manifest::load::<tidescale::keda::ScaledObject>(
-        &text,
+    let loaded = load_manifest::<tidescale::keda::ScaledObject>(
+        &source,
         &tidescale::manifest::SCALED_OBJECT,
         name.as_deref(),
-    )
-    .map_err(|e| Fail(format!("{}: {e}", shown(&source))))?;
+    )?;
     let w = keda::WhatIf {
         replicas,
         settings,
@@ -622,13 +628,11 @@ fn keda_scaledjob(p: &mut lexopt::Parser) -> Result<String, Fail> {
             "--pending {pending}: pending Jobs are running Jobs whose pods have not started, so at most --running ({running})"
         )));
     }
-    let text = read_source(&source)?;
-    let loaded = tidescale::manifest::load::<tidescale::keda::ScaledJob>(
-        &text,
+    let loaded = load_manifest::<tidescale::keda::ScaledJob>(
+        &source,
         &tidescale::manifest::SCALED_JOB,
         name.as_deref(),
-    )
-    .map_err(|e| Fail(format!("{}: {e}", shown(&source))))?;
+    )?;
     let q = scaledjob::JobQuery {
         queue,
         settings,
