@@ -1,5 +1,6 @@
-//! Manifest, settings and history text to core types: JSON through `serde_json`, YAML through
-//! `serde-saphyr` with parsing budgets (the manifest may come from an untrusted source).
+//! Manifest, settings and history text to core types. Manifests go through the core loader
+//! (`tidescale::manifest`: JSON, or YAML with parsing budgets, since a manifest may come from
+//! an untrusted source); settings and history are JSON.
 
 use tidescale_core::hpa::{History, HorizontalPodAutoscaler, Settings};
 use tidescale_core::manifest::{self, ManifestErrorKind};
