@@ -164,6 +164,7 @@ pub(crate) struct WhatIf {
     pub(crate) settings: Vec<Setting>,
     pub(crate) requests: BTreeMap<String, tidescale::Quantity>,
     pub(crate) created: Timestamp,
+    pub(crate) last_active: Option<Timestamp>,
     pub(crate) now: Timestamp,
 }
 
@@ -181,6 +182,7 @@ pub(crate) struct WhatIfOutcome {
 pub(crate) fn what_if(so: ScaledObject, w: &WhatIf) -> Result<WhatIfOutcome, (String, bool)> {
     let mut a = KedaAutoscaler::new(so.clone(), w.created, Settings::default())
         .map_err(|e| (e.to_string(), true))?;
+    a.set_last_active_time(w.last_active);
     let triggers = a.scaled_object().triggers().to_vec();
     let hpa = a.hpa().hpa().clone();
     let mut values: Vec<Option<&str>> = vec![None; triggers.len()];
@@ -317,7 +319,7 @@ fn what_if_json(o: &WhatIfOutcome) -> Value {
             "name": n.as_ref(), "value": tidescale::Quantity::from_milli(*m).to_string()
         })).collect::<Vec<_>>(),
         "executor": {
-            "reason": format!("{:?}", e.reason),
+            "reason": e.reason.as_str(),
             "replicas": e.replicas,
             "scaled": e.scaled,
             "ready": format!("{:?}", e.ready),

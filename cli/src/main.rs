@@ -105,10 +105,12 @@ OPTIONS:
                              --created)
     --created T              the ScaledObject's creationTimestamp (default 0), for
                              initialCooldownPeriod
+    --last-active T          status.lastActiveTime: the cooldown to zero counts from it
+                             (default: none)
     -o, --output FORMAT      table (default), json or yaml
 
-    The controllers are fresh: no lastActiveTime and no HPA history (a scale-down proposal
-    is held by the HPA's 300 s stabilization window).
+    The HPA is fresh: no history, so a scale-down proposal is held by its 300 s
+    stabilization window.
 
 EXIT STATUS:
     0 on success, 2 when an argument, the manifest or a value is wrong.";
@@ -525,6 +527,7 @@ fn keda_what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
     let mut requests = whatif::default_requests();
     let mut now: Option<Timestamp> = None;
     let mut created = Timestamp(0);
+    let mut last_active: Option<Timestamp> = None;
     let mut format = Format::Table;
     while let Some(arg) = p.next()? {
         match arg {
@@ -549,6 +552,7 @@ fn keda_what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
             }
             Long("now") => now = Some(parse_time_arg(p, "--now")?),
             Long("created") => created = parse_time_arg(p, "--created")?,
+            Long("last-active") => last_active = Some(parse_time_arg(p, "--last-active")?),
             Short('o') | Long("output") => format = parse_format(p)?,
             other => return Err(other.unexpected().into()),
         }
@@ -571,6 +575,7 @@ fn keda_what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
         settings,
         requests,
         created,
+        last_active,
         now: now.unwrap_or_else(|| created.plus_secs(3600)),
     };
     let outcome = keda::what_if(loaded.object, &w).map_err(|(msg, manifest)| {

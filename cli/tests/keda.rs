@@ -537,3 +537,35 @@ fn help_texts() {
     let out = run(&["vpa", "frobnicate"], None);
     assert_error(&out, &["unknown vpa command"]);
 }
+
+#[test]
+fn last_active_starts_the_cooldown_to_zero() {
+    // 21: minReplicaCount 0, cooldownPeriod 300; an empty queue is inactive.
+    let path = manifest("21-keda-scale-to-zero.yaml");
+    let poll = |last_active: &str| {
+        json_of(&run(
+            &[
+                "keda",
+                "what-if",
+                &path,
+                "-r",
+                "2",
+                "--set",
+                "aws-sqs-queue=0",
+                "--now",
+                "1000",
+                "--last-active",
+                last_active,
+                "-o",
+                "json",
+            ],
+            None,
+        ))
+    };
+    let cooling = poll("800");
+    assert_eq!(cooling["desiredReplicas"], 2);
+    assert_eq!(cooling["executor"]["reason"], "CoolingDown");
+    let idle = poll("600");
+    assert_eq!(idle["desiredReplicas"], 0);
+    assert_eq!(idle["executor"]["reason"], "ScaledDown");
+}
