@@ -23,6 +23,7 @@ mod fleet;
 mod keda;
 mod observation;
 mod prom;
+mod replica_calc;
 mod vpa;
 
 /// tidescale: Kubernetes-exact autoscaling decisions.
@@ -34,6 +35,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<decision::Condition>()?;
     m.add_class::<decision::MetricResult>()?;
     m.add_function(wrap_pyfunction!(batch::evaluate_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(replica_calc::replica_calculation, m)?)?;
     m.add_class::<fleet::Fleet>()?;
     m.add_function(wrap_pyfunction!(controller::load_manifest, m)?)?;
     m.add_function(wrap_pyfunction!(controller::default_settings, m)?)?;

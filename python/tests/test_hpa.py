@@ -433,3 +433,23 @@ def test_example_script_runs() -> None:
     with pytest.raises(SystemExit) as e:
         runpy.run_path(str(ROOT / "python" / "examples" / "hpa_example.py"), run_name="__main__")
     assert e.value.code == 0
+
+
+def test_replica_calculation_one_shot() -> None:
+    # replica_calculator_test.go TestReplicaCalcResourceScale/scale up (vector hpa-001):
+    # 3 pods requesting 2 CPUs at 0.6, 1.0 and 1.4 CPU against a 30 % target -> 5 replicas.
+    p = hpa.replica_calculation(3, "30%", ["600m", "1", 1.4], requests="2")
+    assert p == {"replicas": 5, "ratio": 50 / 30, "utilization": 50, "value": "1"}
+    # a per-pod average target (a Pods or AverageValue metric): 3 pods at 30 against 20 -> 5
+    p = hpa.replica_calculation(3, 20, [30, 30, 30], resource="")
+    assert (p["replicas"], p["utilization"], p["value"]) == (5, None, "30")
+    # within the 10 % tolerance: no change
+    assert hpa.replica_calculation(4, "50%", ["520m"] * 4, requests=[1, 1, 1, 1])["replicas"] == 4
+    for bad in [
+        dict(current_replicas=-1, target="50%", usage=[1]),
+        dict(current_replicas=1, target="0%", usage=[1], requests=1),
+        dict(current_replicas=1, target="50%", usage=[float("nan")], requests=1),
+        dict(current_replicas=1, target="50%", usage=[1]),  # no request for a utilization target
+    ]:
+        with pytest.raises(ValueError):
+            hpa.replica_calculation(**bad)  # type: ignore[arg-type]

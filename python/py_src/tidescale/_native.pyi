@@ -11,6 +11,7 @@ __all__ = [
     "Condition",
     "MetricResult",
     "evaluate_batch",
+    "replica_calculation",
     "Fleet",
     "load_manifest",
     "default_settings",
@@ -165,6 +166,15 @@ def evaluate_batch(
     *,
     settings: Optional[Mapping[str, Any]] = None,
 ) -> list[Decision]: ...
+def replica_calculation(
+    current_replicas: int,
+    target: Union[str, float],
+    usage: Iterable[Union[str, float]],
+    requests: Union[None, str, float, Sequence[Union[str, float]]] = None,
+    *,
+    resource: str = "cpu",
+    tolerance: float = 0.1,
+) -> dict[str, Any]: ...
 @disjoint_base
 class Fleet:
     """Many HPA controllers stepped together from columns of numbers."""

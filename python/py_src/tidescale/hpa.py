@@ -52,7 +52,14 @@ from array import array
 from typing import Any, Iterable, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import _native
-from ._native import Condition, Decision, MetricResult, default_settings, load_manifest
+from ._native import (
+    Condition,
+    Decision,
+    MetricResult,
+    default_settings,
+    load_manifest,
+    replica_calculation,
+)
 
 __all__ = [
     "Controller",
@@ -62,6 +69,7 @@ __all__ = [
     "Pod",
     "what_if",
     "evaluate_batch",
+    "replica_calculation",
     "Fleet",
     "FleetStep",
     "LIMITED_BY",
