@@ -102,6 +102,24 @@ pub(crate) unsafe fn text<'a>(
     })
 }
 
+/// Like [`text`], but a NULL pointer is the empty string (an optional JSON argument: settings,
+/// options).
+///
+/// # Safety
+/// As [`text`].
+pub(crate) unsafe fn optional_text<'a>(
+    ptr: *const c_char,
+    len: usize,
+    max: usize,
+    what: &str,
+) -> FfiResult<&'a str> {
+    if ptr.is_null() {
+        return Ok("");
+    }
+    // SAFETY: forwarded contract.
+    unsafe { text(ptr, len, max, what) }
+}
+
 /// Writes `text` NUL-terminated into `buf` (`len` bytes) and its length (without the NUL) into
 /// `*out_len`. When `len <= text.len()` nothing is written to `buf`, `*out_len` still receives
 /// the length and the result is `BufferTooSmall` (the `snprintf` convention, so a caller can

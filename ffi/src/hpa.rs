@@ -8,7 +8,7 @@ use tidescale_core::hpa::{
     ConditionStatus, ConditionType, Controller, Decision, MetricSourceType, Observation, Scale,
 };
 
-use crate::args::{out_ptr, reference, reference_mut, slice, text, write_text};
+use crate::args::{optional_text, out_ptr, reference, reference_mut, slice, text, write_text};
 use crate::manifest::{
     MAX_HISTORY_BYTES, MAX_MANIFEST_BYTES, MAX_SETTINGS_BYTES, history_json, parse_history,
     parse_hpa, parse_settings,
@@ -54,12 +54,9 @@ pub unsafe extern "C" fn ts_hpa_new(
         }
         // SAFETY: caller contract.
         let manifest = unsafe { text(manifest, manifest_len, MAX_MANIFEST_BYTES, "manifest") }?;
-        let settings = if settings_json.is_null() {
-            ""
-        } else {
-            // SAFETY: caller contract.
-            unsafe { text(settings_json, settings_len, MAX_SETTINGS_BYTES, "settings") }?
-        };
+        // SAFETY: caller contract.
+        let settings =
+            unsafe { optional_text(settings_json, settings_len, MAX_SETTINGS_BYTES, "settings") }?;
         let hpa = parse_hpa(manifest)?;
         let settings = parse_settings(settings)?;
         let controller = Controller::new(hpa, settings)

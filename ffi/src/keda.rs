@@ -12,7 +12,7 @@ use tidescale_core::keda::{
 use tidescale_core::manifest::SCALED_OBJECT;
 use tidescale_core::{Error, Timestamp};
 
-use crate::args::{out_ptr, reference, reference_mut, slice, text, write_text};
+use crate::args::{optional_text, out_ptr, reference, reference_mut, slice, text, write_text};
 use crate::manifest::{MAX_MANIFEST_BYTES, MAX_SETTINGS_BYTES, load_object, parse_settings};
 use crate::result::{FfiError, FfiResult, ffi_boundary, ffi_boundary_or, ts_result};
 
@@ -210,12 +210,9 @@ pub unsafe extern "C" fn ts_keda_new(
         }
         // SAFETY: caller contract.
         let manifest = unsafe { text(manifest, manifest_len, MAX_MANIFEST_BYTES, "manifest") }?;
-        let settings = if settings_json.is_null() {
-            ""
-        } else {
-            // SAFETY: caller contract.
-            unsafe { text(settings_json, settings_len, MAX_SETTINGS_BYTES, "settings") }?
-        };
+        // SAFETY: caller contract.
+        let settings =
+            unsafe { optional_text(settings_json, settings_len, MAX_SETTINGS_BYTES, "settings") }?;
         let so: ScaledObject = load_object(
             manifest,
             &SCALED_OBJECT,

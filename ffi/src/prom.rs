@@ -106,11 +106,8 @@ unsafe fn range_function(
             .map(|s| (Timestamp::from_millis(s.timestamp_ms), s.value))
             .collect();
         let v = f(&samples, &window).map_err(prom_error)?;
-        // SAFETY: checked non-NULL and aligned.
-        unsafe {
-            out.write(v.unwrap_or(0.0));
-            has_value.write(v.is_some());
-        }
+        // SAFETY: both checked by `out_ptr`.
+        unsafe { write_optional(out, has_value, v) };
         Ok(())
     })
 }
@@ -346,11 +343,8 @@ unsafe fn stream_query(
         let out = out_ptr(out, "out")?;
         let has_value = out_ptr(has_value, "has_value")?;
         let v = f(&mut w.window, Timestamp::from_millis(now_ms));
-        // SAFETY: checked non-NULL and aligned.
-        unsafe {
-            out.write(v.unwrap_or(0.0));
-            has_value.write(v.is_some());
-        }
+        // SAFETY: both checked by `out_ptr`.
+        unsafe { write_optional(out, has_value, v) };
         Ok(())
     })
 }
@@ -400,4 +394,17 @@ pub unsafe extern "C" fn ts_prom_counter_window_irate(
 ) -> ts_result {
     // SAFETY: forwarded contract.
     unsafe { stream_query(CounterWindow::irate, w, now_ms, out, has_value) }
+}
+
+/// Writes a Prometheus result: `*out` the value (0 when there is none) and `*has_value`
+/// whether Prometheus returns one.
+///
+/// # Safety
+/// Both pointers must be non-NULL, aligned and writable (as `out_ptr` checks).
+unsafe fn write_optional(out: *mut f64, has_value: *mut bool, v: Option<f64>) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        out.write(v.unwrap_or(0.0));
+        has_value.write(v.is_some());
+    }
 }

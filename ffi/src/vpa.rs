@@ -13,7 +13,7 @@ use tidescale_core::vpa::{
     VerticalPodAutoscalerCheckpoint, VpaError, VpaRecommender,
 };
 
-use crate::args::{out_ptr, reference, reference_mut, slice, text, write_text};
+use crate::args::{optional_text, out_ptr, reference, reference_mut, slice, text, write_text};
 use crate::manifest::{MAX_HISTORY_BYTES, MAX_MANIFEST_BYTES, load_object};
 use crate::result::{FfiError, FfiResult, ffi_boundary, ffi_boundary_or, ts_result};
 use crate::vpa_options::{MAX_OPTIONS_BYTES, parse_options};
@@ -109,12 +109,9 @@ pub unsafe extern "C" fn ts_vpa_recommender_new(
         }
         // SAFETY: caller contract.
         let manifest = unsafe { text(manifest, manifest_len, MAX_MANIFEST_BYTES, "manifest") }?;
-        let options = if options_json.is_null() {
-            ""
-        } else {
-            // SAFETY: caller contract.
-            unsafe { text(options_json, options_len, MAX_OPTIONS_BYTES, "options") }?
-        };
+        // SAFETY: caller contract.
+        let options =
+            unsafe { optional_text(options_json, options_len, MAX_OPTIONS_BYTES, "options") }?;
         let vpa: VerticalPodAutoscaler = load_object(
             manifest,
             &VPA,
