@@ -1,53 +1,18 @@
 //! Runs the `tidescale` binary on the seed manifests and on broken input.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use std::process::Output;
+
+use common::{json_of, manifest};
 use serde_json::Value;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_tidescale"))
-}
-
-fn manifest(name: &str) -> String {
-    let p: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "..",
-        "examples",
-        "manifests",
-        name,
-    ]
-    .iter()
-    .collect();
-    p.to_string_lossy().into_owned()
-}
-
 fn run(args: &[&str]) -> Output {
-    bin().args(args).output().unwrap()
+    common::run(args, None)
 }
 
 fn run_stdin(args: &[&str], input: &str) -> Output {
-    let mut child = bin()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The binary may exit on a usage error before reading stdin: a broken pipe is fine here.
-    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
-    child.wait_with_output().unwrap()
-}
-
-fn json_of(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}, stderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::run(args, Some(input))
 }
 
 fn what_if(file: &str, replicas: u32, sets: &[&str]) -> Value {

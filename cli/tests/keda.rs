@@ -1,69 +1,12 @@
 //! `tidescale keda what-if` and `tidescale keda scaledjob`.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use common::{assert_error, json_of, manifest, repo_path, run};
 use serde_json::Value;
 
-fn manifest(name: &str) -> String {
-    let p: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "..",
-        "examples",
-        "manifests",
-        name,
-    ]
-    .iter()
-    .collect();
-    p.to_string_lossy().into_owned()
-}
-
 fn scaledjob_example() -> String {
-    let p: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "..",
-        "examples",
-        "keda",
-        "scaledjob.yaml",
-    ]
-    .iter()
-    .collect();
-    p.to_string_lossy().into_owned()
-}
-
-fn run(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tidescale"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    // the binary may exit (on a usage error) before reading stdin: a broken pipe is fine
-    let _ = input.write_all(stdin.unwrap_or("").as_bytes());
-    drop(input);
-    child.wait_with_output().unwrap()
-}
-
-fn json_of(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}, stderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn assert_error(out: &Output, needles: &[&str]) {
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
-    assert!(out.stdout.is_empty());
-    for n in needles {
-        assert!(err.contains(n), "{n:?} not in {err:?}");
-    }
+    repo_path(&["examples", "keda", "scaledjob.yaml"])
 }
 
 fn what_if(file: &str, replicas: u32, sets: &[&str]) -> Value {

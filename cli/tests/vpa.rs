@@ -1,61 +1,18 @@
 //! `tidescale vpa recommend`: the binary against the core library called directly.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use common::{assert_error, json_of, manifest, repo_path, run};
 use serde_json::Value;
 use tidescale::Timestamp;
 use tidescale::vpa::{Recommender, VerticalPodAutoscaler, VpaRecommender};
 
-fn path(parts: &[&str]) -> String {
-    let mut p = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    for part in parts {
-        p.push(part);
-    }
-    p.to_string_lossy().into_owned()
-}
-
 fn vpa_manifest() -> String {
-    path(&["..", "examples", "manifests", "05-basic-vpa.yaml"])
+    manifest("05-basic-vpa.yaml")
 }
 
 fn fixture() -> String {
-    path(&["tests", "fixtures", "usage.csv"])
-}
-
-fn run(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tidescale"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    // the binary may exit (on a usage error) before reading stdin: a broken pipe is fine
-    let _ = input.write_all(stdin.unwrap_or("").as_bytes());
-    drop(input);
-    child.wait_with_output().unwrap()
-}
-
-fn json_of(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}, stderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn assert_error(out: &Output, needles: &[&str]) {
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
-    assert!(out.stdout.is_empty());
-    for n in needles {
-        assert!(err.contains(n), "{n:?} not in {err:?}");
-    }
+    repo_path(&["cli", "tests", "fixtures", "usage.csv"])
 }
 
 /// The fixture read by the test itself (it is plain: seconds, cores or `Nm`, bytes or `NMi`).
