@@ -4,7 +4,7 @@
 //! half-life counted from Go's zero time (0001-01-01T00:00:00Z), which depends on the epoch.
 
 use super::checkpoint::HistogramCheckpoint;
-use super::gomath::{ms_to_ns, round_half_up};
+use super::gomath::{go_exp2, ms_to_ns, round_half_up};
 use super::histogram::{Histogram, HistogramOptions, check_sample};
 use super::{Result, VpaError};
 use crate::time::Timestamp;
@@ -149,7 +149,7 @@ impl DecayingHistogram {
             return self.last_decay.factor;
         }
         // Go: float64(t.Sub(ref)) / float64(halfLife), both in nanoseconds (Sub saturates).
-        let factor = (ms_to_ns(dt_ms) as f64 / ms_to_ns(self.half_life_ms) as f64).exp2();
+        let factor = go_exp2(ms_to_ns(dt_ms) as f64 / ms_to_ns(self.half_life_ms) as f64);
         self.last_decay = DecayCache { dt_ms, factor };
         factor
     }
@@ -173,7 +173,7 @@ impl DecayingHistogram {
         let new_ref = rounded.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
         let diff = ms_to_ns(self.reference_ms.saturating_sub(new_ref));
         let exponent = round_half_up(diff as f64 / ms_to_ns(d) as f64);
-        self.hist.scale(exponent.exp2());
+        self.hist.scale(go_exp2(exponent));
         self.set_reference(new_ref);
     }
 
@@ -250,7 +250,7 @@ mod tests {
                     let v = f64::from(m) / 1000.0;
                     h.add_sample(v, 0.1, Timestamp(t)).unwrap();
                     let r = *reference.get_or_insert(h.reference().0);
-                    let f = (((t - r) * 1_000_000) as f64 / 86_400_000_000_000.0).exp2();
+                    let f = super::super::gomath::go_exp2(((t - r) * 1_000_000) as f64 / 86_400_000_000_000.0);
                     plain.add_sample(v, 0.1 * f).unwrap();
                 }
             }

@@ -1,4 +1,12 @@
 //! Go's float and time arithmetic where it differs from Rust's.
+//!
+//! Go's `math.Exp2` and `math.Log` are not correctly rounded; the platform's libm gives a
+//! different last bit for a few percent of arguments, which changes VPA weights, totals and
+//! checkpoints by one ulp. [`go_exp2`] and [`go_log`] evaluate Go's own algorithms (the
+//! FreeBSD `msun` polynomials Go ships) operation for operation, as Go runs them on amd64:
+//! `Exp2` is Go code there (no assembly, and Go does not fuse multiply-adds on amd64 by
+//! default, nor does Rust); `Log` is assembly (`log_amd64.s`) with the same operations except
+//! the `f1 <= √2/2` comparison (pure Go uses `<`).
 
 /// Go's `math.Pow(x, y)` for the finite, positive bases used by the VPA: the integral part of
 /// the exponent by repeated squaring on the `frexp` mantissa (not correctly rounded), a
@@ -26,7 +34,9 @@ pub(crate) fn go_pow(x: f64, y: f64) -> f64 {
             yf -= 1.0;
             yi += 1.0;
         }
-        a1 = (yf * x.ln()).exp();
+        // Go's Exp is assembly on amd64 (FMA where the CPU has it): not reproduced here. The
+        // VPA only raises to integral powers (bucket starts, confidence exponents 1 and -2).
+        a1 = (yf * go_log(x)).exp();
     }
     let (mut x1, mut xe) = frexp(x);
     let mut i = yi as i64;
@@ -52,6 +62,88 @@ pub(crate) fn go_pow(x: f64, y: f64) -> f64 {
         ae = -ae;
     }
     ldexp(a1, ae)
+}
+
+/// Go's `math.Exp2(x)` (`exp2` + `expmulti` in `math/exp.go`), bit for bit.
+pub(crate) fn go_exp2(x: f64) -> f64 {
+    const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    const OVERFLOW: f64 = 1.023_999_999_999_999_9e3;
+    const UNDERFLOW: f64 = -1.074e3;
+    if x.is_nan() || x == f64::INFINITY {
+        return x;
+    }
+    if x == f64::NEG_INFINITY || x < UNDERFLOW {
+        return 0.0;
+    }
+    if x > OVERFLOW {
+        return f64::INFINITY;
+    }
+    // Go's int(x ± 0.5) truncates toward zero, as `as` does for values in range.
+    let k = if x > 0.0 {
+        (x + 0.5) as i64
+    } else if x < 0.0 {
+        (x - 0.5) as i64
+    } else {
+        0
+    };
+    let t = x - k as f64;
+    let hi = t * LN2_HI;
+    let lo = -t * LN2_LO;
+    expmulti(hi, lo, k)
+}
+
+/// Go's `expmulti`: e^(hi − lo) × 2^k for |hi − lo| ≤ ln(2)/2.
+fn expmulti(hi: f64, lo: f64, k: i64) -> f64 {
+    const P1: f64 = 1.666_666_666_666_666_574_15e-1;
+    const P2: f64 = -2.777_777_777_701_559_338_42e-3;
+    const P3: f64 = 6.613_756_321_437_934_361_17e-5;
+    const P4: f64 = -1.653_390_220_546_525_153_90e-6;
+    const P5: f64 = 4.138_136_797_057_238_460_39e-8;
+    let r = hi - lo;
+    let t = r * r;
+    let c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+    let y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
+    ldexp(y, k)
+}
+
+/// Go's `math.Log(x)` on amd64 (`log_amd64.s`), bit for bit.
+pub(crate) fn go_log(x: f64) -> f64 {
+    const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    const L1: f64 = 6.666_666_666_666_735_130e-1;
+    const L2: f64 = 3.999_999_999_940_941_908e-1;
+    const L3: f64 = 2.857_142_874_366_239_149e-1;
+    const L4: f64 = 2.222_219_843_214_978_396e-1;
+    const L5: f64 = 1.818_357_216_161_805_012e-1;
+    const L6: f64 = 1.531_383_769_920_937_332e-1;
+    const L7: f64 = 1.479_819_860_511_658_591e-1;
+    const HALF_SQRT2: f64 = 7.071_067_811_865_475_244_01e-1;
+    if x.is_nan() || x == f64::INFINITY {
+        return x;
+    }
+    if x < 0.0 {
+        return f64::NAN;
+    }
+    if x == 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    let (mut f1, mut ki) = frexp(x);
+    // The assembly's `cmpnlt` takes this branch when f1 == √2/2 as well.
+    if f1 <= HALF_SQRT2 {
+        f1 *= 2.0;
+        ki -= 1;
+    }
+    let f = f1 - 1.0;
+    let k = ki as f64;
+    let s = f / (2.0 + f);
+    let s2 = s * s;
+    let s4 = s2 * s2;
+    let t1 = s2 * (L1 + s4 * (L3 + s4 * (L5 + s4 * L7)));
+    let t2 = s4 * (L2 + s4 * (L4 + s4 * L6));
+    let r = t1 + t2;
+    let hfsq = 0.5 * f * f;
+    k * LN2_HI - ((hfsq - (s * (hfsq + r) + k * LN2_LO)) - f)
 }
 
 /// `frexp` for finite non-zero `x`: mantissa in [0.5, 1) and exponent.
@@ -105,6 +197,68 @@ pub(crate) fn ms_to_ns(ms: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `(argument, result)` bit pairs printed by Go 1.19.8 linux/amd64 (`math.Exp2`, then
+    /// `math.Log`), from `scripts/go-math-oracle.go`.
+    const ORACLE: &str = include_str!("../../tests/data/go_math_amd64.txt");
+
+    fn oracle(section: &str) -> Vec<(f64, f64)> {
+        let mut lines = ORACLE.lines().skip_while(|l| *l != section).skip(1);
+        let mut out = Vec::new();
+        for l in lines.by_ref() {
+            let Some((a, b)) = l.split_once(' ') else {
+                break;
+            };
+            let bits = |h: &str| f64::from_bits(u64::from_str_radix(h, 16).expect("hex"));
+            out.push((bits(a), bits(b)));
+        }
+        out
+    }
+
+    #[test]
+    fn exp2_is_gos_bit_for_bit() {
+        let cases = oracle("exp2");
+        assert_eq!(cases.len(), 3000);
+        for (x, want) in cases {
+            assert_eq!(go_exp2(x).to_bits(), want.to_bits(), "Exp2({x:e})");
+        }
+    }
+
+    #[test]
+    fn log_is_gos_bit_for_bit() {
+        let cases = oracle("log");
+        assert_eq!(cases.len(), 3000);
+        for (x, want) in cases {
+            assert_eq!(go_log(x).to_bits(), want.to_bits(), "Log({x:e})");
+        }
+    }
+
+    #[test]
+    fn libm_differs_from_go_somewhere_in_the_oracle() {
+        // The reason this module exists: if libm agreed everywhere, the oracle would be weak.
+        let exp2_diff = oracle("exp2")
+            .iter()
+            .filter(|(x, w)| x.exp2() != *w)
+            .count();
+        let log_diff = oracle("log").iter().filter(|(x, w)| x.ln() != *w).count();
+        assert!(exp2_diff > 0 && log_diff > 0, "{exp2_diff} {log_diff}");
+    }
+
+    #[test]
+    fn exp2_and_log_special_cases() {
+        assert_eq!(go_exp2(0.0), 1.0);
+        assert_eq!(go_exp2(10.0), 1024.0);
+        assert_eq!(go_exp2(-3.0), 0.125);
+        assert_eq!(go_exp2(f64::INFINITY), f64::INFINITY);
+        assert_eq!(go_exp2(f64::NEG_INFINITY), 0.0);
+        assert_eq!(go_exp2(1024.0), f64::INFINITY);
+        assert_eq!(go_exp2(-1075.0), 0.0);
+        assert!(go_exp2(f64::NAN).is_nan());
+        assert_eq!(go_log(1.0), 0.0);
+        assert_eq!(go_log(0.0), f64::NEG_INFINITY);
+        assert!(go_log(-1.0).is_nan());
+        assert_eq!(go_log(f64::INFINITY), f64::INFINITY);
+    }
 
     #[test]
     fn pow_matches_go_on_simple_values() {

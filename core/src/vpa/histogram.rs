@@ -6,7 +6,7 @@
 
 use super::bucket_index::BucketIndex;
 use super::checkpoint::HistogramCheckpoint;
-use super::gomath::{go_pow, round_half_up};
+use super::gomath::{go_log, go_pow, round_half_up};
 use super::{Result, VpaError};
 
 /// Largest bucket count tidescale accepts (upstream would allocate the dense array).
@@ -86,8 +86,8 @@ impl HistogramOptions {
                 "need max value > 0, first bucket > 0, ratio > 1, epsilon > 0",
             ));
         }
-        let ln_ratio = ratio.ln();
-        let n = ((max_value * (ratio - 1.0) / first + 1.0).ln() / ln_ratio).ceil() + 1.0;
+        let ln_ratio = go_log(ratio);
+        let n = (go_log(max_value * (ratio - 1.0) / first + 1.0) / ln_ratio).ceil() + 1.0;
         if n.is_nan() || n > MAX_BUCKETS {
             return Err(VpaError::InvalidOptions("too many buckets"));
         }
@@ -146,7 +146,7 @@ impl HistogramOptions {
                 if value < first_bucket_size {
                     return 0;
                 }
-                (value * (ratio - 1.0) / first_bucket_size + 1.0).ln() / ln_ratio
+                go_log(value * (ratio - 1.0) / first_bucket_size + 1.0) / ln_ratio
             }
         };
         // Go's int(x) truncates; negative → 0 and beyond the last bucket → last.
