@@ -250,7 +250,7 @@ mod tests {
                     let v = f64::from(m) / 1000.0;
                     h.add_sample(v, 0.1, Timestamp(t)).unwrap();
                     let r = *reference.get_or_insert(h.reference().0);
-                    let f = super::super::gomath::go_exp2(((t - r) * 1_000_000) as f64 / 86_400_000_000_000.0);
+                    let f = go_exp2(((t - r) * 1_000_000) as f64 / 86_400_000_000_000.0);
                     plain.add_sample(v, 0.1 * f).unwrap();
                 }
             }

@@ -65,6 +65,8 @@ pub(crate) fn go_pow(x: f64, y: f64) -> f64 {
 }
 
 /// Go's `math.Exp2(x)` (`exp2` + `expmulti` in `math/exp.go`), bit for bit.
+// The constants are written as Go writes them (they round to the same doubles).
+#[allow(clippy::excessive_precision)]
 pub(crate) fn go_exp2(x: f64) -> f64 {
     const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
     const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
@@ -94,6 +96,8 @@ pub(crate) fn go_exp2(x: f64) -> f64 {
 }
 
 /// Go's `expmulti`: e^(hi − lo) × 2^k for |hi − lo| ≤ ln(2)/2.
+// The constants are written as Go writes them (they round to the same doubles).
+#[allow(clippy::excessive_precision)]
 fn expmulti(hi: f64, lo: f64, k: i64) -> f64 {
     const P1: f64 = 1.666_666_666_666_666_574_15e-1;
     const P2: f64 = -2.777_777_777_701_559_338_42e-3;
@@ -108,6 +112,8 @@ fn expmulti(hi: f64, lo: f64, k: i64) -> f64 {
 }
 
 /// Go's `math.Log(x)` on amd64 (`log_amd64.s`), bit for bit.
+// The constants are written as Go writes them (they round to the same doubles).
+#[allow(clippy::excessive_precision)]
 pub(crate) fn go_log(x: f64) -> f64 {
     const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
     const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
@@ -118,7 +124,8 @@ pub(crate) fn go_log(x: f64) -> f64 {
     const L5: f64 = 1.818_357_216_161_805_012e-1;
     const L6: f64 = 1.531_383_769_920_937_332e-1;
     const L7: f64 = 1.479_819_860_511_658_591e-1;
-    const HALF_SQRT2: f64 = 7.071_067_811_865_475_244_01e-1;
+    // Go's HSqrt2 (0x3FE6A09E667F3BCD) is the double nearest √2/2.
+    const HALF_SQRT2: f64 = std::f64::consts::FRAC_1_SQRT_2;
     if x.is_nan() || x == f64::INFINITY {
         return x;
     }
