@@ -233,7 +233,7 @@ fn pod(i: usize, obj: &Bound<'_, PyAny>, container: &str, now: Timestamp) -> PyR
                 .unwrap_or_default();
             out.push(Container {
                 name,
-                requests,
+                requests: requests.into(),
                 restart_policy_always: false,
             });
         }
@@ -245,7 +245,7 @@ fn pod(i: usize, obj: &Bound<'_, PyAny>, container: &str, now: Timestamp) -> PyR
             .unwrap_or_default();
         vec![Container {
             name: container.to_owned(),
-            requests,
+            requests: requests.into(),
             restart_policy_always: false,
         }]
     };

@@ -12,6 +12,7 @@ mod pod_groups;
 mod pod_requests;
 mod replica_calc;
 mod report;
+mod resource_list;
 mod scale_events;
 mod select_policy;
 mod spec;
@@ -30,6 +31,7 @@ pub use observation::{
 pub use pod_groups::{PodGroups, ReadinessTimings, group_pods};
 pub use pod_requests::{RequestError, pod_request};
 pub use replica_calc::{CalcError, Proposal, ReplicaCalculator};
+pub use resource_list::ResourceList;
 pub use scale_events::{ScaleEvent, replicas_change_per_period, store_scale_event};
 pub use select_policy::{
     Events, Limited, RateArgs, behavior_rate, legacy_rate, scale_down_limit, scale_up_limit,

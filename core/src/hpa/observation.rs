@@ -4,10 +4,9 @@
 //! readiness and container requests). Metric values are given per `spec.metrics` entry, in the
 //! same order; per-pod values refer to pods by their index in [`Observation::pods`].
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
+use super::resource_list::ResourceList;
 use crate::{Quantity, Timestamp};
 
 /// `status.phase` of a pod.
@@ -44,7 +43,7 @@ pub struct Container {
     pub name: String,
     /// `resources.requests` (`cpu`, `memory`, ...).
     #[serde(default)]
-    pub requests: BTreeMap<String, Quantity>,
+    pub requests: ResourceList,
     /// For init containers: `restartPolicy: Always` (a sidecar, whose requests count).
     #[serde(default)]
     pub restart_policy_always: bool,
@@ -76,7 +75,7 @@ pub struct Pod {
     pub init_containers: Vec<Container>,
     /// Pod-level `resources.requests` (used when the `PodLevelResources` gate is on).
     #[serde(default)]
-    pub pod_requests: Option<BTreeMap<String, Quantity>>,
+    pub pod_requests: Option<ResourceList>,
 }
 
 impl Pod {
@@ -85,11 +84,11 @@ impl Pod {
     ///
     /// ```
     /// let p = tidescale::hpa::Pod::running("web-0", 500);
-    /// assert_eq!(p.containers[0].requests["cpu"].milli_value(), 500);
+    /// assert_eq!(p.containers[0].requests.get("cpu").unwrap().milli_value(), 500);
     /// ```
     pub fn running(name: &str, cpu_milli: i64) -> Self {
-        let mut requests = BTreeMap::new();
-        requests.insert("cpu".to_owned(), Quantity::from_milli(cpu_milli));
+        let mut requests = ResourceList::new();
+        requests.insert("cpu", Quantity::from_milli(cpu_milli));
         Self::ready_since(name, "app", requests, Timestamp::from_secs(-3600))
     }
 
@@ -107,7 +106,7 @@ impl Pod {
     pub fn ready_since(
         name: &str,
         container: &str,
-        requests: BTreeMap<String, Quantity>,
+        requests: impl Into<ResourceList>,
         since: Timestamp,
     ) -> Self {
         Self {
@@ -121,7 +120,7 @@ impl Pod {
             }),
             containers: vec![Container {
                 name: container.to_owned(),
-                requests,
+                requests: requests.into(),
                 restart_policy_always: false,
             }],
             init_containers: Vec::new(),
@@ -141,9 +140,10 @@ impl Pod {
     pub fn identical(
         count: usize,
         container: &str,
-        requests: &BTreeMap<String, Quantity>,
+        requests: impl Into<ResourceList>,
         now: Timestamp,
     ) -> Vec<Self> {
+        let requests = requests.into();
         let since = now.minus_secs(3600);
         (0..count)
             .map(|i| Self::ready_since(&format!("pod-{i}"), container, requests.clone(), since))

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use tidescale::hpa::{
     self, Container, Controller, Events, HorizontalPodAutoscaler, HpaScalingRules, MetricValues,
     Observation, Pod, PodMetric, PodPhase, Readiness, ReadinessTimings, Recommendation,
-    ReplicaCalculator, Scale, ScaleEvent, ScaleToZeroVariant, Settings, Tolerances,
+    ReplicaCalculator, ResourceList, Scale, ScaleEvent, ScaleToZeroVariant, Settings, Tolerances,
 };
 use tidescale::{Quantity, Timestamp};
 
@@ -97,7 +97,7 @@ fn pod_of(v: &Value, resources: &[&str], container: &str) -> Pod {
         ready: r.get("status").and_then(Value::as_str) == Some("True"),
         last_transition: secs(&r["last_transition_s"]),
     });
-    let requests = |milli: Option<i64>| -> BTreeMap<String, Quantity> {
+    let requests = |milli: Option<i64>| -> ResourceList {
         milli
             .map(|m| {
                 resources
