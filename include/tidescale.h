@@ -20,7 +20,7 @@
 // The ABI version of this library. It changes on any incompatible change of a function
 // signature, a struct layout or a code's meaning, even within 0.x. Compare
 // `ts_abi_version()` with this macro at start-up.
-#define TS_ABI_VERSION 1
+#define TS_ABI_VERSION 2
 
 // The result of a fallible call: `TS_RESULT_OK` or an error code.
 //
@@ -539,9 +539,6 @@ typedef struct ts_hpa_decision {
   // Number of per-metric outcomes readable with `ts_hpa_metric_proposal` (0 when metrics
   // were not evaluated).
   size_t n_metrics;
-  // When the host should step next, in milliseconds on its clock: the next sync period, or
-  // earlier when a stabilization window or policy period ends.
-  int64_t next_wakeup_ms;
   // Whether the host should set the target's replicas to `desired_replicas`.
   bool rescale;
   // The step reported an error (a metric failed); `ts_hpa_explain` has the text.

@@ -156,7 +156,7 @@ int main(int argc, char **argv) {
             }
 
             // 4. sleep until the controller wants to be called again
-            now = d.next_wakeup_ms;
+            ok(ts_hpa_next_wakeup(hpa.get(), now, &now), "ts_hpa_next_wakeup");
         }
 
         // Before a restart: keep the history so the stabilization windows survive it.

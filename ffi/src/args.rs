@@ -94,6 +94,10 @@ pub(crate) unsafe fn text<'a>(
     }
     // SAFETY: forwarded contract.
     let bytes = unsafe { slice(ptr.cast::<u8>(), len, what) }?;
+    if bytes.is_ascii() {
+        // SAFETY: ASCII is UTF-8 (the common case, checked word by word).
+        return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
     std::str::from_utf8(bytes).map_err(|e| {
         FfiError::new(
             ts_result::InvalidUtf8,

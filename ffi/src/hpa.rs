@@ -13,7 +13,7 @@ use crate::manifest::{
     MAX_HISTORY_BYTES, MAX_MANIFEST_BYTES, MAX_SETTINGS_BYTES, history_json, parse_history,
     parse_hpa, parse_settings,
 };
-use crate::observe::Scratch;
+use crate::observe::convert;
 use crate::result::{FfiError, ffi_boundary, ts_result};
 use crate::types::{
     ts_condition, ts_condition_status, ts_hpa_decision, ts_metric_proposal, ts_metric_reading,
@@ -25,8 +25,6 @@ use crate::types::{
 /// from two threads at once (distinct handles are independent).
 pub struct ts_hpa {
     controller: Controller,
-    /// Conversion buffers reused from step to step.
-    scratch: Scratch,
 }
 
 /// Creates an HPA controller from a `HorizontalPodAutoscaler` manifest (`manifest_len` bytes of
@@ -61,10 +59,7 @@ pub unsafe extern "C" fn ts_hpa_new(
         let settings = parse_settings(settings)?;
         let controller = Controller::new(hpa, settings)
             .map_err(|e| FfiError::new(ts_result::Validation, e.to_string()))?;
-        let handle = Box::new(ts_hpa {
-            controller,
-            scratch: Scratch::default(),
-        });
+        let handle = Box::new(ts_hpa { controller });
         // SAFETY: checked non-NULL and aligned.
         unsafe { out.write(Box::into_raw(handle)) };
         Ok(())
@@ -135,7 +130,7 @@ pub unsafe extern "C" fn ts_hpa_step(
             ));
         }
         // SAFETY: caller contract (the pointers inside the structs obey their lengths).
-        let (pods, metrics) = unsafe { hpa.scratch.convert(pods, readings) }?;
+        let (pods, metrics) = unsafe { convert(pods, readings) }?;
         let now = Timestamp::from_millis(now_ms);
         let obs = Observation {
             scale: Scale {
@@ -143,16 +138,14 @@ pub unsafe extern "C" fn ts_hpa_step(
                 status_replicas: scale.status_replicas,
             },
             pods,
-            metrics: &metrics,
+            metrics: metrics.as_slice(),
         };
         let d = hpa
             .controller
             .step(now, &obs)
             .map_err(|e| FfiError::new(ts_result::InvalidObservation, e.to_string()))?;
-        let mut decision = decision_of(d);
-        decision.next_wakeup_ms = hpa.controller.next_wakeup(now).as_millis();
         // SAFETY: checked non-NULL and aligned.
-        unsafe { out.write(decision) };
+        unsafe { out.write(decision_of(d)) };
         Ok(())
     })
 }
@@ -323,7 +316,7 @@ fn condition_of(d: &Decision, t: ConditionType) -> ts_condition {
         })
 }
 
-/// Decision fields; `next_wakeup_ms` is set by the caller.
+/// The C view of a decision.
 fn decision_of(d: &Decision) -> ts_hpa_decision {
     let opt = |v: Option<i32>| v.unwrap_or(-1);
     ts_hpa_decision {
@@ -341,7 +334,6 @@ fn decision_of(d: &Decision) -> ts_hpa_decision {
         scaling_limited: condition_of(d, ConditionType::ScalingLimited),
         scaled_to_zero: condition_of(d, ConditionType::ScaledToZero),
         n_metrics: d.metrics.len(),
-        next_wakeup_ms: 0,
         rescale: d.rescale,
         has_error: d.error.is_some(),
     }

@@ -1,7 +1,8 @@
 //! C observation structs for the core: pods are validated (codes, negative requests, UTF-8)
-//! and then read in place through `PodInfo`; samples go into buffers reused from step to step,
-//! so a warm step allocates only the small list of metric values. Error messages are built
-//! only on failure.
+//! and then read in place through `PodInfo`; per-pod samples are validated and lent to the
+//! core in place too (`ts_pod_sample` has `PodMetric`'s layout), so a step copies nothing and,
+//! for up to [`INLINE_READINGS`] metrics, allocates nothing. Error messages are built only on
+//! failure.
 
 use tidescale_core::Timestamp;
 use tidescale_core::hpa::{MetricValues, PodInfo, PodMetric, PodPhase, Readiness, RequestError};
@@ -12,46 +13,70 @@ use crate::types::{
     ts_metric_kind, ts_metric_reading, ts_pod, ts_pod_phase, ts_pod_sample, ts_ready,
 };
 
-/// Buffers kept in the handle.
-#[derive(Debug, Default)]
-pub(crate) struct Scratch {
-    samples: Vec<Vec<PodMetric>>,
+/// Metric readings held on the stack; a spec with more metrics uses a `Vec`.
+pub(crate) const INLINE_READINGS: usize = 8;
+
+// `ts_pod_sample` and the core's `PodMetric` (`#[repr(C)]`, documented as part of its API) are
+// the same four 64-bit fields in the same order: a sample array is lent to the core as it is.
+const _: () = {
+    use std::mem::{align_of, offset_of, size_of};
+    assert!(size_of::<ts_pod_sample>() == size_of::<PodMetric>());
+    assert!(align_of::<ts_pod_sample>() == align_of::<PodMetric>());
+    assert!(offset_of!(ts_pod_sample, pod) == offset_of!(PodMetric, pod));
+    assert!(offset_of!(ts_pod_sample, value_milli) == offset_of!(PodMetric, value_milli));
+    assert!(offset_of!(ts_pod_sample, timestamp_ms) == offset_of!(PodMetric, timestamp));
+    assert!(offset_of!(ts_pod_sample, window_ms) == offset_of!(PodMetric, window_ms));
+};
+
+/// One step's metric values: inline for the usual handful of metrics.
+pub(crate) enum Values<'a> {
+    Inline([MetricValues<'a>; INLINE_READINGS], usize),
+    Heap(Vec<MetricValues<'a>>),
 }
 
-impl Scratch {
-    /// Validates one step's pods (so the core can read them in place, through
-    /// [`PodInfo`]) and converts the readings.
-    ///
-    /// # Safety
-    /// The pointers inside `pods` and `readings` must obey their length fields.
-    pub(crate) unsafe fn convert<'a>(
-        &'a mut self,
-        pods: &'a [ts_pod],
-        readings: &'a [ts_metric_reading],
-    ) -> FfiResult<(&'a [CheckedPod], Vec<MetricValues<'a>>)> {
-        for (i, p) in pods.iter().enumerate() {
-            // SAFETY: forwarded contract.
-            unsafe { validate_pod(p) }.map_err(|e| e.within(|| format!("pods[{i}]")))?;
+impl<'a> Values<'a> {
+    pub(crate) fn as_slice(&self) -> &[MetricValues<'a>] {
+        match self {
+            Self::Inline(a, n) => a.get(..*n).unwrap_or(&[]),
+            Self::Heap(v) => v,
         }
-        // SAFETY: `CheckedPod` is `repr(transparent)` over `ts_pod`, and every pod was just
-        // validated; the view lives no longer than the borrow of `pods`.
-        let pods = unsafe { &*(std::ptr::from_ref::<[ts_pod]>(pods) as *const [CheckedPod]) };
-        self.samples.resize_with(readings.len(), Vec::new);
-        let mut values = Vec::with_capacity(readings.len());
-        for (i, (r, buf)) in readings.iter().zip(self.samples.iter_mut()).enumerate() {
-            // SAFETY: forwarded contract.
-            let v = unsafe { convert_reading(r, buf) }
-                .map_err(|e| e.within(|| format!("readings[{i}]")))?;
-            values.push(v);
-        }
-        // Second pass: the sample buffers are complete, lend them out.
-        for (v, buf) in values.iter_mut().zip(&self.samples) {
-            if let MetricValues::Pods(s) = v {
-                *s = buf;
-            }
-        }
-        Ok((pods, values))
     }
+}
+
+/// Validates one step's pods (so the core can read them in place, through [`PodInfo`]) and
+/// its readings (so their sample arrays can be lent in place).
+///
+/// # Safety
+/// The pointers inside `pods` and `readings` must obey their length fields.
+pub(crate) unsafe fn convert<'a>(
+    pods: &'a [ts_pod],
+    readings: &'a [ts_metric_reading],
+) -> FfiResult<(&'a [CheckedPod], Values<'a>)> {
+    for (i, p) in pods.iter().enumerate() {
+        // SAFETY: forwarded contract.
+        unsafe { validate_pod(p) }.map_err(|e| e.within(|| format!("pods[{i}]")))?;
+    }
+    // SAFETY: `CheckedPod` is `repr(transparent)` over `ts_pod`, and every pod was just
+    // validated; the view lives no longer than the borrow of `pods`.
+    let pods = unsafe { &*(std::ptr::from_ref::<[ts_pod]>(pods) as *const [CheckedPod]) };
+    let reading = |i: usize, r: &'a ts_metric_reading| {
+        // SAFETY: forwarded contract.
+        unsafe { convert_reading(r) }.map_err(|e| e.within(|| format!("readings[{i}]")))
+    };
+    let values = if readings.len() <= INLINE_READINGS {
+        let mut a = [MetricValues::Unavailable; INLINE_READINGS];
+        for ((i, r), slot) in readings.iter().enumerate().zip(a.iter_mut()) {
+            *slot = reading(i, r)?;
+        }
+        Values::Inline(a, readings.len())
+    } else {
+        let mut v = Vec::with_capacity(readings.len());
+        for (i, r) in readings.iter().enumerate() {
+            v.push(reading(i, r)?);
+        }
+        Values::Heap(v)
+    };
+    Ok((pods, values))
 }
 
 /// Checks what [`PodInfo`] for [`ts_pod`] relies on: the codes, UTF-8 names, requests >= 0.
@@ -89,7 +114,7 @@ fn phase_of(code: u32) -> Option<PodPhase> {
     })
 }
 
-/// A `ts_pod` that [`validate_pod`] accepted: only [`Scratch::convert`] makes one, so its
+/// A `ts_pod` that [`validate_pod`] accepted: only [`convert`] makes one, so its
 /// name and container pointers are known to cover valid UTF-8 for the duration of the call.
 #[repr(transparent)]
 pub(crate) struct CheckedPod(ts_pod);
@@ -134,8 +159,8 @@ impl PodInfo for CheckedPod {
         container: &str,
         _pod_level_resources: bool,
     ) -> Result<i64, RequestError> {
-        let own = self.text(self.0.container, self.0.container_len);
-        if !container.is_empty() && container != own {
+        let own = || self.text(self.0.container, self.0.container_len);
+        if !container.is_empty() && container != own() {
             return Err(RequestError::ContainerNotFound {
                 container: container.to_owned(),
                 pod: self.name().to_owned(),
@@ -146,29 +171,28 @@ impl PodInfo for CheckedPod {
             "memory" if self.0.has_memory_request => Ok(self.0.memory_request_milli),
             _ => Err(RequestError::MissingRequest {
                 resource: resource.to_owned(),
-                container: own.to_owned(),
+                container: own().to_owned(),
                 pod: self.name().to_owned(),
             }),
         }
     }
 }
 
-/// Validates a reading; per-pod samples go into `buf`, and the returned `Pods` value is
-/// re-pointed at `buf` by the caller.
-unsafe fn convert_reading<'a>(
-    r: &'a ts_metric_reading,
-    buf: &mut Vec<PodMetric>,
-) -> FfiResult<MetricValues<'a>> {
-    buf.clear();
+/// Validates a reading; per-pod samples are checked and lent as they are.
+unsafe fn convert_reading(r: &ts_metric_reading) -> FfiResult<MetricValues<'_>> {
     Ok(match r.kind {
         x if x == ts_metric_kind::Unavailable as u32 => MetricValues::Unavailable,
         x if x == ts_metric_kind::Pods as u32 => {
             // SAFETY: caller contract.
             let samples = unsafe { slice(r.samples, r.n_samples, "samples") }?;
             for (j, s) in samples.iter().enumerate() {
-                buf.push(convert_sample(s).map_err(|e| e.within(|| format!("samples[{j}]")))?);
+                check_sample(s).map_err(|e| e.within(|| format!("samples[{j}]")))?;
             }
-            MetricValues::Pods(&[])
+            // SAFETY: same layout (the assertions above), every bit pattern of the four
+            // integers is a valid `PodMetric`, and the borrow keeps the caller's array.
+            let samples =
+                unsafe { &*(std::ptr::from_ref::<[ts_pod_sample]>(samples) as *const [PodMetric]) };
+            MetricValues::Pods(samples)
         }
         x if x == ts_metric_kind::Object as u32 => {
             if r.object_value_milli < 0 {
@@ -188,19 +212,14 @@ unsafe fn convert_reading<'a>(
     })
 }
 
-fn convert_sample(s: &ts_pod_sample) -> FfiResult<PodMetric> {
+fn check_sample(s: &ts_pod_sample) -> FfiResult {
     if s.value_milli < 0 {
         return Err(negative("value_milli", s.value_milli));
     }
     if s.window_ms < 0 {
         return Err(negative("window_ms", s.window_ms));
     }
-    Ok(PodMetric {
-        pod: s.pod,
-        value_milli: s.value_milli,
-        timestamp: Timestamp::from_millis(s.timestamp_ms),
-        window_ms: s.window_ms,
-    })
+    Ok(())
 }
 
 /// `what` is a field name, or "" when the caller adds the path with `within`.

@@ -206,9 +206,6 @@ pub struct ts_hpa_decision {
     /// Number of per-metric outcomes readable with `ts_hpa_metric_proposal` (0 when metrics
     /// were not evaluated).
     pub n_metrics: usize,
-    /// When the host should step next, in milliseconds on its clock: the next sync period, or
-    /// earlier when a stabilization window or policy period ends.
-    pub next_wakeup_ms: i64,
     /// Whether the host should set the target's replicas to `desired_replicas`.
     pub rescale: bool,
     /// The step reported an error (a metric failed); `ts_hpa_explain` has the text.

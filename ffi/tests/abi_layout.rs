@@ -9,7 +9,7 @@ use tidescale_ffi::*;
 
 #[test]
 fn abi_version_is_pinned() {
-    assert_eq!(TS_ABI_VERSION, 1);
+    assert_eq!(TS_ABI_VERSION, 2);
     assert_eq!(ts_abi_version(), TS_ABI_VERSION);
 }
 
@@ -78,7 +78,7 @@ fn decision_layout() {
     assert_eq!(offset_of!(ts_condition, reason), 4);
     assert_eq!(
         (size_of::<ts_hpa_decision>(), align_of::<ts_hpa_decision>()),
-        (80, 8)
+        (72, 8)
     );
     assert_eq!(offset_of!(ts_hpa_decision, current_replicas), 0);
     assert_eq!(offset_of!(ts_hpa_decision, desired_replicas), 4);
@@ -91,9 +91,8 @@ fn decision_layout() {
     assert_eq!(offset_of!(ts_hpa_decision, scaling_limited), 40);
     assert_eq!(offset_of!(ts_hpa_decision, scaled_to_zero), 48);
     assert_eq!(offset_of!(ts_hpa_decision, n_metrics), 56);
-    assert_eq!(offset_of!(ts_hpa_decision, next_wakeup_ms), 64);
-    assert_eq!(offset_of!(ts_hpa_decision, rescale), 72);
-    assert_eq!(offset_of!(ts_hpa_decision, has_error), 73);
+    assert_eq!(offset_of!(ts_hpa_decision, rescale), 64);
+    assert_eq!(offset_of!(ts_hpa_decision, has_error), 65);
 }
 
 #[test]

@@ -176,7 +176,11 @@ static void test_scenario(void) {
     CHECK(d.scaled_to_zero.status == TS_CONDITION_STATUS_UNSET);
     CHECK(d.n_metrics == 1);
     CHECK(!d.has_error);
-    CHECK(d.next_wakeup_ms == T0 + 15000);
+    {
+        int64_t wake = 0;
+        CHECK_CODE(ts_hpa_next_wakeup(hpa, T0, &wake), TS_RESULT_OK);
+        CHECK(wake == T0 + 15000);
+    }
 
     CHECK_CODE(ts_hpa_metric_proposal(hpa, 0, &p), TS_RESULT_OK);
     CHECK(p.ok && p.chosen);

@@ -242,8 +242,12 @@ impl PodInfo for Pod {
 }
 
 /// One per-pod metric sample (resource metrics API or custom metrics API).
+///
+/// The layout is `#[repr(C)]` and part of the API: four 64-bit fields in this order, so a
+/// host (the C door's `ts_pod_sample`) can lend an array of its own samples in place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[repr(C)]
 pub struct PodMetric {
     /// Index of the pod in [`Observation::pods`]. An index past the end is a sample for a pod
     /// that is not in the list (upstream keeps such "superfluous" samples in some averages).
