@@ -428,14 +428,6 @@ typedef struct ts_prom_counter_window ts_prom_counter_window;
 // `ts_vpa_recommender_free`. Not thread-safe: do not use one handle from two threads at once.
 typedef struct ts_vpa_recommender ts_vpa_recommender;
 
-// The scale subresource of the target.
-typedef struct ts_scale {
-  // `spec.replicas`: the current replica count (>= 0).
-  int32_t spec_replicas;
-  // `status.replicas` (>= 0): used by Object/External `AverageValue` targets.
-  int32_t status_replicas;
-} ts_scale;
-
 // A pod as the HPA controller sees it: one container with optional CPU and memory requests.
 typedef struct ts_pod {
   // Pod name, UTF-8, `name_len` bytes, not necessarily NUL-terminated (may be NULL if
@@ -472,6 +464,14 @@ typedef struct ts_pod {
   // `memory_request_milli` is set.
   bool has_memory_request;
 } ts_pod;
+
+// The scale subresource of the target.
+typedef struct ts_scale {
+  // `spec.replicas`: the current replica count (>= 0).
+  int32_t spec_replicas;
+  // `status.replicas` (>= 0): used by Object/External `AverageValue` targets.
+  int32_t status_replicas;
+} ts_scale;
 
 // One per-pod metric sample.
 typedef struct ts_pod_sample {
@@ -765,6 +765,18 @@ ts_result ts_hpa_new(const char *manifest, size_t manifest_len, const char *sett
 // # Safety
 // `hpa` must be NULL or a handle from `ts_hpa_new` not yet freed.
 void ts_hpa_free(struct ts_hpa *hpa);
+
+// Validates a pod array once, so that the steps which pass this same array (the same pointer
+// and count) skip validating it again: for a host that keeps its pods in one array and steps
+// often. Call it again after changing any pod in the array (or pass NULL and 0 to forget
+// it); a step given any other array validates that array itself. Reading an array changed
+// without telling is never undefined behaviour (text is checked when read), but the step
+// then works from unvalidated codes and requests.
+//
+// # Safety
+// `hpa` must be NULL or a live handle; `pods` must be NULL or point to `n_pods` valid structs
+// whose pointers obey their own length fields, and stay so while it is the trusted array.
+ts_result ts_hpa_set_pods(struct ts_hpa *hpa, const struct ts_pod *pods, size_t n_pods);
 
 // One controller sync at `now_ms` (milliseconds on a clock the caller chooses and keeps):
 // the scale subresource, the pods matched by the target's selector, and one reading per

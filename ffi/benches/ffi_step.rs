@@ -19,9 +19,9 @@ use tidescale_core::hpa::{
 use tidescale_core::prom::{CounterWindow, WindowMode};
 use tidescale_core::vpa::{Recommender, VpaRecommender};
 use tidescale_ffi::{
-    ts_hpa, ts_hpa_decision, ts_hpa_free, ts_hpa_history_load, ts_hpa_new, ts_hpa_step,
-    ts_metric_kind, ts_metric_reading, ts_pod, ts_pod_default, ts_pod_sample, ts_ready, ts_result,
-    ts_scale,
+    ts_hpa, ts_hpa_decision, ts_hpa_free, ts_hpa_history_load, ts_hpa_new, ts_hpa_set_pods,
+    ts_hpa_step, ts_metric_kind, ts_metric_reading, ts_pod, ts_pod_default, ts_pod_sample,
+    ts_ready, ts_result, ts_scale,
 };
 use tidescale_ffi::{
     ts_prom_counter_window, ts_prom_counter_window_free, ts_prom_counter_window_new,
@@ -170,6 +170,31 @@ fn c_abi_step(c: &mut Criterion) {
     });
     assert_eq!(d.current_replicas, PODS as i32, "the step really ran");
     assert_eq!(d.chosen_metric, 0);
+    // The same steps with the pod array validated once (`ts_hpa_set_pods`).
+    assert_eq!(
+        unsafe { ts_hpa_set_pods(hpa, pods.as_ptr(), pods.len()) },
+        ts_result::Ok
+    );
+    d = ts_hpa_decision::default();
+    c.bench_function("ffi_step/ts_hpa_step_set_pods/10_pods_2_metrics", |b| {
+        b.iter(|| {
+            now = now.plus_secs(15);
+            let r = unsafe {
+                ts_hpa_step(
+                    hpa,
+                    now.as_millis(),
+                    &scale,
+                    pods.as_ptr(),
+                    pods.len(),
+                    black_box(readings.as_ptr()),
+                    readings.len(),
+                    &mut d,
+                )
+            };
+            black_box((r, d.desired_replicas))
+        })
+    });
+    assert_eq!(d.current_replicas, PODS as i32, "the step really ran");
     unsafe { ts_hpa_free(hpa) };
 }
 

@@ -13,7 +13,7 @@ use crate::manifest::{
     MAX_HISTORY_BYTES, MAX_MANIFEST_BYTES, MAX_SETTINGS_BYTES, history_json, parse_history,
     parse_hpa, parse_settings,
 };
-use crate::observe::convert;
+use crate::observe::{convert, validate_pods};
 use crate::result::{FfiError, ffi_boundary, ts_result};
 use crate::types::{
     ts_condition, ts_condition_status, ts_hpa_decision, ts_metric_proposal, ts_metric_reading,
@@ -25,6 +25,9 @@ use crate::types::{
 /// from two threads at once (distinct handles are independent).
 pub struct ts_hpa {
     controller: Controller,
+    /// The pod array last handed to `ts_hpa_set_pods` (address and count), whose validation
+    /// steps reuse.
+    validated_pods: (usize, usize),
 }
 
 /// Creates an HPA controller from a `HorizontalPodAutoscaler` manifest (`manifest_len` bytes of
@@ -59,7 +62,10 @@ pub unsafe extern "C" fn ts_hpa_new(
         let settings = parse_settings(settings)?;
         let controller = Controller::new(hpa, settings)
             .map_err(|e| FfiError::new(ts_result::Validation, e.to_string()))?;
-        let handle = Box::new(ts_hpa { controller });
+        let handle = Box::new(ts_hpa {
+            controller,
+            validated_pods: (0, 0),
+        });
         // SAFETY: checked non-NULL and aligned.
         unsafe { out.write(Box::into_raw(handle)) };
         Ok(())
@@ -78,6 +84,35 @@ pub unsafe extern "C" fn ts_hpa_free(hpa: *mut ts_hpa) {
             drop(unsafe { Box::from_raw(hpa) });
         }
     });
+}
+
+/// Validates a pod array once, so that the steps which pass this same array (the same pointer
+/// and count) skip validating it again: for a host that keeps its pods in one array and steps
+/// often. Call it again after changing any pod in the array (or pass NULL and 0 to forget
+/// it); a step given any other array validates that array itself. Reading an array changed
+/// without telling is never undefined behaviour (text is checked when read), but the step
+/// then works from unvalidated codes and requests.
+///
+/// # Safety
+/// `hpa` must be NULL or a live handle; `pods` must be NULL or point to `n_pods` valid structs
+/// whose pointers obey their own length fields, and stay so while it is the trusted array.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ts_hpa_set_pods(
+    hpa: *mut ts_hpa,
+    pods: *const ts_pod,
+    n_pods: usize,
+) -> ts_result {
+    ffi_boundary(|| {
+        // SAFETY (all blocks): caller contract, checked for NULL, alignment and length.
+        let hpa = unsafe { reference_mut(hpa, "hpa") }?;
+        hpa.validated_pods = (0, 0);
+        let list = unsafe { slice(pods, n_pods, "pods") }?;
+        unsafe { validate_pods(list) }?;
+        if !list.is_empty() {
+            hpa.validated_pods = (pods as usize, n_pods);
+        }
+        Ok(())
+    })
 }
 
 /// One controller sync at `now_ms` (milliseconds on a clock the caller chooses and keeps):
@@ -108,6 +143,7 @@ pub unsafe extern "C" fn ts_hpa_step(
         let hpa = unsafe { reference_mut(hpa, "hpa") }?;
         let scale = *unsafe { reference(scale, "scale") }?;
         let out = out_ptr(out, "out")?;
+        let validated = n_pods > 0 && (pods as usize, n_pods) == hpa.validated_pods;
         let pods = unsafe { slice(pods, n_pods, "pods") }?;
         let readings = unsafe { slice(readings, n_readings, "readings") }?;
         if scale.spec_replicas < 0 || scale.status_replicas < 0 {
@@ -130,7 +166,7 @@ pub unsafe extern "C" fn ts_hpa_step(
             ));
         }
         // SAFETY: caller contract (the pointers inside the structs obey their lengths).
-        let (pods, metrics) = unsafe { convert(pods, readings) }?;
+        let (pods, metrics) = unsafe { convert(pods, validated, readings) }?;
         let now = Timestamp::from_millis(now_ms);
         let obs = Observation {
             scale: Scale {

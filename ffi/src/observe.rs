@@ -43,21 +43,36 @@ impl<'a> Values<'a> {
     }
 }
 
-/// Validates one step's pods (so the core can read them in place, through [`PodInfo`]) and
-/// its readings (so their sample arrays can be lent in place).
+/// Validates each pod of `pods` (what [`PodInfo`] for [`CheckedPod`] relies on).
+///
+/// # Safety
+/// The pointers inside `pods` must obey their length fields.
+pub(crate) unsafe fn validate_pods(pods: &[ts_pod]) -> FfiResult {
+    for (i, p) in pods.iter().enumerate() {
+        // SAFETY: forwarded contract.
+        unsafe { validate_pod(p) }.map_err(|e| e.within(|| format!("pods[{i}]")))?;
+    }
+    Ok(())
+}
+
+/// One step's pods (validated here unless `pods_validated`: the host handed this very array
+/// to `ts_hpa_set_pods` and has not changed it since) and readings (validated, their sample
+/// arrays lent in place).
 ///
 /// # Safety
 /// The pointers inside `pods` and `readings` must obey their length fields.
 pub(crate) unsafe fn convert<'a>(
     pods: &'a [ts_pod],
+    pods_validated: bool,
     readings: &'a [ts_metric_reading],
 ) -> FfiResult<(&'a [CheckedPod], Values<'a>)> {
-    for (i, p) in pods.iter().enumerate() {
+    if !pods_validated {
         // SAFETY: forwarded contract.
-        unsafe { validate_pod(p) }.map_err(|e| e.within(|| format!("pods[{i}]")))?;
+        unsafe { validate_pods(pods) }?;
     }
-    // SAFETY: `CheckedPod` is `repr(transparent)` over `ts_pod`, and every pod was just
-    // validated; the view lives no longer than the borrow of `pods`.
+    // SAFETY: `CheckedPod` is `repr(transparent)` over `ts_pod`; the view lives no longer than
+    // the borrow of `pods`. Reading a pod never relies on validation for memory safety (text
+    // is checked when it is read), only for the meaning of its fields.
     let pods = unsafe { &*(std::ptr::from_ref::<[ts_pod]>(pods) as *const [CheckedPod]) };
     let reading = |i: usize, r: &'a ts_metric_reading| {
         // SAFETY: forwarded contract.
@@ -114,19 +129,25 @@ fn phase_of(code: u32) -> Option<PodPhase> {
     })
 }
 
-/// A `ts_pod` that [`validate_pod`] accepted: only [`convert`] makes one, so its
-/// name and container pointers are known to cover valid UTF-8 for the duration of the call.
+/// A `ts_pod` read in place by the core (validated by [`validate_pod`], this step or when the
+/// host handed the array to `ts_hpa_set_pods`).
 #[repr(transparent)]
 pub(crate) struct CheckedPod(ts_pod);
 
 impl CheckedPod {
-    fn text(&self, ptr: *const std::ffi::c_char, len: usize) -> &str {
+    fn bytes(&self, ptr: *const std::ffi::c_char, len: usize) -> &[u8] {
         if ptr.is_null() || len == 0 {
-            return "";
+            return &[];
         }
-        // SAFETY: validated by `validate_pod` (pointer covers `len` bytes of UTF-8) for as long
-        // as the caller's arrays are borrowed, which outlives `&self`.
-        unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(ptr.cast::<u8>(), len)) }
+        // SAFETY: the caller's contract (the pointer covers `len` bytes for as long as its
+        // arrays are borrowed, which outlives `&self`).
+        unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) }
+    }
+
+    /// Text for messages; checked when read (validation made it UTF-8, but a host may have
+    /// changed a trusted array without telling).
+    fn text(&self, ptr: *const std::ffi::c_char, len: usize) -> &str {
+        std::str::from_utf8(self.bytes(ptr, len)).unwrap_or("<not UTF-8>")
     }
 }
 
@@ -160,7 +181,9 @@ impl PodInfo for CheckedPod {
         _pod_level_resources: bool,
     ) -> Result<i64, RequestError> {
         let own = || self.text(self.0.container, self.0.container_len);
-        if !container.is_empty() && container != own() {
+        if !container.is_empty()
+            && container.as_bytes() != self.bytes(self.0.container, self.0.container_len)
+        {
             return Err(RequestError::ContainerNotFound {
                 container: container.to_owned(),
                 pod: self.name().to_owned(),
@@ -185,8 +208,10 @@ unsafe fn convert_reading(r: &ts_metric_reading) -> FfiResult<MetricValues<'_>> 
         x if x == ts_metric_kind::Pods as u32 => {
             // SAFETY: caller contract.
             let samples = unsafe { slice(r.samples, r.n_samples, "samples") }?;
-            for (j, s) in samples.iter().enumerate() {
-                check_sample(s).map_err(|e| e.within(|| format!("samples[{j}]")))?;
+            if samples.iter().any(|s| (s.value_milli | s.window_ms) < 0) {
+                for (j, s) in samples.iter().enumerate() {
+                    check_sample(s).map_err(|e| e.within(|| format!("samples[{j}]")))?;
+                }
             }
             // SAFETY: same layout (the assertions above), every bit pattern of the four
             // integers is a valid `PodMetric`, and the borrow keeps the caller's array.

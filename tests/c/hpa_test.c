@@ -381,11 +381,52 @@ static void test_step_errors(void) {
     ts_hpa_free(hpa);
 }
 
+/* ts_hpa_set_pods: validated once, the same decisions as validating every step; a bad pod is
+   refused there and the array is not trusted; a changed array is validated again. */
+static void test_set_pods(void) {
+    struct world w;
+    ts_hpa_decision a, b;
+    ts_hpa *each = new_hpa(MANIFEST_JSON);
+    ts_hpa *once = new_hpa(MANIFEST_JSON);
+    int k;
+
+    world_init(&w, 3, 900, T0);
+    CHECK_CODE(ts_hpa_set_pods(NULL, w.pods, 3), TS_RESULT_NULL_ARGUMENT);
+    CHECK_CODE(ts_hpa_set_pods(once, w.pods, 3), TS_RESULT_OK);
+    for (k = 0; k < 4; k++) {
+        int64_t now = T0 + (int64_t)k * 15000;
+        w.samples[0].value_milli = 900 - 250 * k;
+        w.samples[1].value_milli = 900 - 250 * k;
+        w.samples[2].value_milli = 900 - 250 * k;
+        CHECK_CODE(step(each, &w, now, &a), TS_RESULT_OK);
+        CHECK_CODE(step(once, &w, now, &b), TS_RESULT_OK);
+        CHECK(a.current_replicas == b.current_replicas && a.desired_replicas == b.desired_replicas);
+        CHECK(a.proposed_replicas == b.proposed_replicas);
+        CHECK(a.stabilized_replicas == b.stabilized_replicas && a.limited_by == b.limited_by);
+        CHECK(a.able_to_scale.reason == b.able_to_scale.reason && a.rescale == b.rescale);
+    }
+    CHECK(a.desired_replicas == 6); /* 6 held by the 5-minute scale-down window */
+
+    /* a pod changed in place and announced: the bad code is found by set_pods */
+    w.pods[2].phase = 77;
+    CHECK_CODE(ts_hpa_set_pods(once, w.pods, 3), TS_RESULT_UNKNOWN_CODE);
+    CHECK(strcmp(ts_last_error(), "pods[2].phase: unknown code 77") == 0);
+    /* ... and no longer trusted: the step validates it too */
+    CHECK_CODE(step(once, &w, T0 + 60000, &b), TS_RESULT_UNKNOWN_CODE);
+    w.pods[2].phase = TS_POD_PHASE_RUNNING;
+    CHECK_CODE(ts_hpa_set_pods(once, NULL, 0), TS_RESULT_OK);
+    CHECK_CODE(step(once, &w, T0 + 60000, &b), TS_RESULT_OK);
+
+    ts_hpa_free(each);
+    ts_hpa_free(once);
+}
+
 int main(void) {
     test_version();
     test_scenario();
     test_new_errors();
     test_step_errors();
+    test_set_pods();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
