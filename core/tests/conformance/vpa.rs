@@ -898,12 +898,15 @@ fn aggregate_state(input: &Value, expect: &Value) -> Outcome {
                         w.as_bool(),
                         Some(!cp.memory_histogram.bucket_weights.is_empty()),
                     )?,
-                    // Buckets kept after rounding to the 0..10000 scale (upstream `assert.Len`).
-                    "cpu_bucket_count" | "cpu_bucket_weights_len" | "cpu_buckets" => {
-                        check(k, w.clone(), count(&cp.cpu_histogram))?
-                    }
-                    "memory_bucket_count" | "memory_bucket_weights_len" | "memory_buckets" => {
-                        check(k, w.clone(), count(&cp.memory_histogram))?
+                    // Buckets kept after rounding to the 0..10000 scale (upstream `assert.Len`),
+                    // spelled `cpu_bucket_count`, `memory_bucket_weights_len`, ...
+                    k if bucket_count_key(k).is_some() => {
+                        let h = if bucket_count_key(k) == Some(true) {
+                            &cp.cpu_histogram
+                        } else {
+                            &cp.memory_histogram
+                        };
+                        check(k, w.clone(), count(h))?
                     }
                     "cpu_bucket_weights" => check(
                         k,
@@ -931,6 +934,29 @@ fn aggregate_state(input: &Value, expect: &Value) -> Outcome {
         "aggregate_by_container_name" => aggregate_by_name(input, expect),
         o => Err(format!("unsupported aggregate_state op {o}")),
     }
+}
+
+/// `Some(true)` for a CPU bucket-count expectation, `Some(false)` for memory: `<res>_buckets`,
+/// `<res>_bucket_count`, `<res>_bucket_weights_len`, `<res>_bucket_weights_count`, ... (not
+/// `<res>_bucket_weights`, the map itself).
+fn bucket_count_key(k: &str) -> Option<bool> {
+    let (cpu, rest) = match k.split_once('_')? {
+        ("cpu", r) => (true, r),
+        ("memory", r) => (false, r),
+        _ => return None,
+    };
+    matches!(
+        rest,
+        "buckets"
+            | "num_buckets"
+            | "bucket_count"
+            | "buckets_count"
+            | "bucket_weights_count"
+            | "bucket_weights_len"
+            | "bucket_weights_length"
+            | "bucket_weights_size"
+    )
+    .then_some(cpu)
 }
 
 /// `AggregateStateByContainerName`: containers of pods (`containers: [{pod, name, labels?,
