@@ -81,8 +81,9 @@ enum ts_result
   TS_RESULT_VPA_INVALID_MANIFEST = 502,
   // The recommender options JSON is invalid (unknown flag, wrong type, value out of range).
   TS_RESULT_INVALID_VPA_OPTIONS = 503,
-  // A sample is not after the previous sample of the same container (CPU samples must be
-  // strictly later, memory samples not earlier).
+  // No longer returned (kept so the number is never reused): a VPA sample that is not
+  // after the previous one of its container is discarded and counted, as upstream does
+  // (`ts_vpa_discarded_samples`).
   TS_RESULT_SAMPLE_OUT_OF_ORDER = 504,
   // No sample was ever recorded for the container.
   TS_RESULT_UNKNOWN_CONTAINER = 505,
@@ -716,14 +717,25 @@ typedef struct ts_vpa_sample {
   const char *container;
   // Length of `container` in bytes.
   size_t container_len;
-  // When the sample was measured, Unix epoch milliseconds. CPU samples of a container must
-  // be strictly increasing in time, memory samples non-decreasing.
+  // When the sample was measured, Unix epoch milliseconds. As upstream, a CPU value not
+  // strictly after the container's previous CPU sample, and a memory value before its
+  // previous memory sample (or OOM), is discarded and counted (`ts_vpa_discarded_samples`).
   int64_t timestamp_ms;
   // CPU usage in cores (0.25 = 250m), finite and >= 0.
   double cpu_cores;
   // Memory working set in bytes, finite and >= 0.
   double memory_bytes;
 } ts_vpa_sample;
+
+// How many samples of a container were discarded for their time (upstream drops them and
+// carries on): CPU values not strictly after the previous CPU sample, memory values before
+// the previous memory sample or OOM.
+typedef struct ts_vpa_discarded {
+  // Discarded CPU values.
+  uint64_t cpu;
+  // Discarded memory values.
+  uint64_t memory;
+} ts_vpa_discarded;
 
 // CPU and memory of one recommendation bound. A resource the VPA does not control (see
 // `controlledResources`) is absent: its `has_` flag is false and its value 0.
@@ -1028,15 +1040,26 @@ void ts_vpa_recommender_free(struct ts_vpa_recommender *vpa);
 
 // Adds `n` usage samples (any containers, any order across containers). A container is known
 // from its first sample on. The whole batch is validated first: a NaN, infinite or negative
-// value (`TS_RESULT_NOT_FINITE`, `TS_RESULT_NEGATIVE_VALUE`), invalid UTF-8, or a sample not
-// after the previous one of its container (`TS_RESULT_SAMPLE_OUT_OF_ORDER`) rejects the whole
-// batch and leaves the recommender unchanged; the last error names the sample
-// (`samples[3].cpu_cores is NaN, ...`).
+// value (`TS_RESULT_NOT_FINITE`, `TS_RESULT_NEGATIVE_VALUE`) or invalid UTF-8 rejects the
+// whole batch and leaves the recommender unchanged; the last error names the sample
+// (`samples[3].cpu_cores is NaN, ...`). A repeated or late timestamp is not an error: as
+// upstream, the CPU value of a sample not strictly after the container's previous CPU sample
+// and the memory value of a sample before its previous memory sample (or OOM) are discarded
+// and counted (`ts_vpa_discarded_samples`); the rest of the batch is used.
 //
 // # Safety
 // `vpa` must be NULL or a live handle; `samples` must be NULL (with `n` 0) or point to `n`
 // valid samples whose container pointers obey their lengths.
 ts_result ts_vpa_add_samples(struct ts_vpa_recommender *vpa, const struct ts_vpa_sample *samples, size_t n);
+
+// Writes to `*out` how many samples of `container` were discarded so far for their time
+// (see `ts_vpa_add_samples`), summed over the container's streams. A container without any
+// sample or OOM is `TS_RESULT_UNKNOWN_CONTAINER`.
+//
+// # Safety
+// `vpa` must be NULL or a live handle; `container` must point to `container_len` bytes;
+// `out` must be NULL or writable.
+ts_result ts_vpa_discarded_samples(const struct ts_vpa_recommender *vpa, const char *container, size_t container_len, struct ts_vpa_discarded *out);
 
 // Records an OOM kill of `container` at `timestamp_ms` (Unix epoch milliseconds) whose memory
 // request was `memory_bytes`: upstream turns it into a memory sample of

@@ -4,7 +4,6 @@
 //! Rows are numbered as lines of the file (the header is row 1); blank lines and lines
 //! starting with `#` are skipped.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use tidescale::{Quantity, Timestamp};
@@ -73,11 +72,6 @@ pub(crate) enum CsvErrorKind {
     },
     /// NaN, infinite or negative.
     OutOfRange { column: &'static str, value: String },
-    /// A sample older than the previous one of the same container.
-    Backwards {
-        container: String,
-        previous_row: usize,
-    },
     /// No samples at all.
     NoSamples,
 }
@@ -119,13 +113,6 @@ impl fmt::Display for CsvError {
             CsvErrorKind::OutOfRange { column, value } => {
                 write!(f, "field {column}: {value:?} must be a finite number >= 0")
             }
-            CsvErrorKind::Backwards {
-                container,
-                previous_row,
-            } => write!(
-                f,
-                "field timestamp: goes backwards for container {container:?} (row {previous_row} is later)"
-            ),
             CsvErrorKind::NoSamples => f.write_str("no samples after the header"),
         }
     }
@@ -282,7 +269,6 @@ pub(crate) fn read(text: &str) -> Result<Vec<Sample>, CsvError> {
         ));
     }
     let mut samples = Vec::new();
-    let mut last: BTreeMap<String, (Timestamp, usize)> = BTreeMap::new();
     for (row, line) in lines {
         let fields = split_line(line).ok_or_else(|| err(row, CsvErrorKind::BadQuoting))?;
         if fields.len() != columns.len() {
@@ -329,18 +315,6 @@ pub(crate) fn read(text: &str) -> Result<Vec<Sample>, CsvError> {
         if cpu.is_none() && memory.is_none() {
             return Err(err(row, CsvErrorKind::NoValue));
         }
-        if let Some((prev, prev_row)) = last.get(&container)
-            && time < *prev
-        {
-            return Err(err(
-                row,
-                CsvErrorKind::Backwards {
-                    container,
-                    previous_row: *prev_row,
-                },
-            ));
-        }
-        last.insert(container.clone(), (time, row));
         samples.push(Sample {
             row,
             time,
@@ -409,14 +383,14 @@ mod tests {
         assert!(matches!(bad.kind, CsvErrorKind::OutOfRange { .. }));
         let neg = e("timestamp,container,cpu\n1,a,-1m\n");
         assert!(matches!(neg.kind, CsvErrorKind::OutOfRange { .. }));
-        let back = e("timestamp,container,cpu\n5,a,0.1\n6,b,0.1\n4,a,0.1\n");
-        assert_eq!(back.row, Some(4));
+        // Rows going back in time are read in file order: the recommender discards late
+        // samples as upstream does.
+        let back = read("timestamp,container,cpu\n5,a,0.1\n6,b,0.1\n4,a,0.1\n5,a,0.2\n").unwrap();
         assert_eq!(
-            back.kind,
-            CsvErrorKind::Backwards {
-                container: "a".into(),
-                previous_row: 2
-            }
+            back.iter()
+                .map(|s| s.time.as_secs_f64())
+                .collect::<Vec<_>>(),
+            [5.0, 6.0, 4.0, 5.0]
         );
         assert_eq!(
             e("timestamp,container,cpu\n1,a\n").kind,

@@ -12,8 +12,8 @@ use tidescale::vpa::estimator::{
     with_min,
 };
 use tidescale::vpa::{
-    AggregateContainerState, Estimate, RecommendedPodResources, Recommender, ResourceList,
-    ResourceName, Resources, VerticalPodAutoscaler, VpaRecommender, humanize_memory,
+    AggregateContainerState, DiscardedSamples, Estimate, RecommendedPodResources, Recommender,
+    ResourceList, ResourceName, Resources, VerticalPodAutoscaler, VpaRecommender, humanize_memory,
 };
 use tidescale::{Quantity, vpa::VpaError};
 
@@ -45,6 +45,8 @@ pub(crate) struct Outcome {
 pub(crate) struct ContainerExplain {
     pub(crate) container: String,
     pub(crate) cpu_samples_in_histogram: u64,
+    /// Samples the recommender discarded for their time (as upstream: repeated or late).
+    pub(crate) discarded: DiscardedSamples,
     pub(crate) containers_recommended: usize,
     pub(crate) cpu_confidence: f64,
     pub(crate) memory_confidence: f64,
@@ -78,8 +80,9 @@ pub(crate) struct BoundExplain {
     pub(crate) capped: ResourceList,
 }
 
-/// Feeds `samples` to a recommender for `vpa` and asks it at `now` (default: the last sample).
-/// Errors name the CSV row.
+/// Feeds `samples` to a recommender for `vpa` in file order and asks it at `now` (default: the
+/// last sample). Repeated and late samples are discarded as upstream does (counted in the
+/// explanation); errors name the CSV row.
 pub(crate) fn recommend(
     vpa: VerticalPodAutoscaler,
     samples: &[Sample],
@@ -87,17 +90,7 @@ pub(crate) fn recommend(
 ) -> Result<Outcome, String> {
     let mut r = VpaRecommender::for_vpa(Recommender::default(), &vpa);
     let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    let row_err = |s: &Sample, what: &str, e: VpaError| {
-        let detail = match e {
-            VpaError::OutOfOrder { .. } => format!(
-                "field timestamp: a second {what} sample of container {:?} at {} (CPU samples must be strictly later than the previous one)",
-                s.container,
-                format_rfc3339(s.time.as_millis())
-            ),
-            other => format!("field {what}: {other}"),
-        };
-        format!("row {}: {detail}", s.row)
-    };
+    let row_err = |s: &Sample, what: &str, e: VpaError| format!("row {}: field {what}: {e}", s.row);
     for s in samples {
         r.add_container(s.time, &s.container);
         let c = counts.entry(s.container.clone()).or_default();
@@ -182,6 +175,7 @@ fn explain(
         }
         out.push(ContainerExplain {
             cpu_samples_in_histogram: agg.total_samples_count,
+            discarded: r.discarded_samples(&name).unwrap_or_default(),
             containers_recommended: n,
             cpu_confidence: c_cpu,
             memory_confidence: c_mem,
@@ -332,6 +326,10 @@ fn explain_json(o: &Outcome) -> Value {
                 "resource": r.as_str(),
                 "controlled": c.controlled.contains(&r),
                 "cpuSamplesInHistogram": c.cpu_samples_in_histogram,
+                "discardedSamples": match r {
+                    ResourceName::Cpu => c.discarded.cpu,
+                    ResourceName::Memory => c.discarded.memory,
+                },
                 "confidence": match r {
                     ResourceName::Cpu => c.cpu_confidence,
                     ResourceName::Memory => c.memory_confidence,
@@ -465,14 +463,29 @@ pub(crate) fn explain_text(o: &Outcome) -> String {
                 ResourceName::Memory => c.memory_confidence,
             };
             let (cpu_rows, mem_rows) = o.counts.get(&c.container).copied().unwrap_or((0, 0));
+            let discarded = match r {
+                ResourceName::Cpu => c.discarded.cpu,
+                ResourceName::Memory => c.discarded.memory,
+            };
             let _ = writeln!(
                 out,
-                "{} {}: {} samples in the CSV; confidence {conf:.6} = min(history span / 24h, {} CPU samples / 1440){}",
+                "{} {}: {} samples in the CSV{}; confidence {conf:.6} = min(history span / 24h, {} CPU samples / 1440){}",
                 c.container,
                 r.as_str(),
                 match r {
                     ResourceName::Cpu => cpu_rows,
                     ResourceName::Memory => mem_rows,
+                },
+                if discarded == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        ", {discarded} discarded as upstream does ({})",
+                        match r {
+                            ResourceName::Cpu => "not after the previous CPU sample",
+                            ResourceName::Memory => "before the previous memory sample",
+                        }
+                    )
                 },
                 c.cpu_samples_in_histogram,
                 if r == ResourceName::Memory {

@@ -66,8 +66,9 @@ pub enum ts_result {
     VpaInvalidManifest = 502,
     /// The recommender options JSON is invalid (unknown flag, wrong type, value out of range).
     InvalidVpaOptions = 503,
-    /// A sample is not after the previous sample of the same container (CPU samples must be
-    /// strictly later, memory samples not earlier).
+    /// No longer returned (kept so the number is never reused): a VPA sample that is not
+    /// after the previous one of its container is discarded and counted, as upstream does
+    /// (`ts_vpa_discarded_samples`).
     SampleOutOfOrder = 504,
     /// No sample was ever recorded for the container.
     UnknownContainer = 505,
@@ -194,7 +195,7 @@ impl ts_result {
                 c"the manifest does not have the shape of an autoscaling.k8s.io/v1 VerticalPodAutoscaler"
             }
             Self::InvalidVpaOptions => c"invalid VPA recommender options JSON",
-            Self::SampleOutOfOrder => c"a sample is not after the previous sample of its container",
+            Self::SampleOutOfOrder => c"no longer returned: late VPA samples are discarded and counted",
             Self::UnknownContainer => c"no sample was recorded for the container",
             Self::StaleOom => {
                 c"the OOM event is more than one aggregation interval older than the last memory sample"

@@ -2,14 +2,13 @@
 //! manifest, feed usage samples and OOM events, read `status.recommendation`, save and restore
 //! `VerticalPodAutoscalerCheckpoint`s.
 
-use std::collections::BTreeMap;
 use std::ffi::c_char;
 
 use serde_json::Value;
 use tidescale_core::Timestamp;
 use tidescale_core::manifest::VPA;
 use tidescale_core::vpa::{
-    RecommendedContainerResources, ResourceList, VerticalPodAutoscaler,
+    DiscardedSamples, RecommendedContainerResources, ResourceList, VerticalPodAutoscaler,
     VerticalPodAutoscalerCheckpoint, VpaError, VpaRecommender,
 };
 
@@ -27,8 +26,9 @@ pub struct ts_vpa_sample {
     pub container: *const c_char,
     /// Length of `container` in bytes.
     pub container_len: usize,
-    /// When the sample was measured, Unix epoch milliseconds. CPU samples of a container must
-    /// be strictly increasing in time, memory samples non-decreasing.
+    /// When the sample was measured, Unix epoch milliseconds. As upstream, a CPU value not
+    /// strictly after the container's previous CPU sample, and a memory value before its
+    /// previous memory sample (or OOM), is discarded and counted (`ts_vpa_discarded_samples`).
     pub timestamp_ms: i64,
     /// CPU usage in cores (0.25 = 250m), finite and >= 0.
     pub cpu_cores: f64,
@@ -63,12 +63,25 @@ pub extern "C" fn ts_vpa_sample_default() -> ts_vpa_sample {
     }
 }
 
-/// The last sample times the core accepted per container (its `ContainerState` ordering
-/// rules), so a batch can be validated before any of it is applied.
-#[derive(Debug, Clone, Copy, Default)]
-struct LastSeen {
-    cpu: Option<i64>,
-    memory: Option<i64>,
+/// How many samples of a container were discarded for their time (upstream drops them and
+/// carries on): CPU values not strictly after the previous CPU sample, memory values before
+/// the previous memory sample or OOM.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ts_vpa_discarded {
+    /// Discarded CPU values.
+    pub cpu: u64,
+    /// Discarded memory values.
+    pub memory: u64,
+}
+
+impl From<DiscardedSamples> for ts_vpa_discarded {
+    fn from(d: DiscardedSamples) -> Self {
+        Self {
+            cpu: d.cpu,
+            memory: d.memory,
+        }
+    }
 }
 
 /// A VPA recommender: the VPA object (resource policy, annotations), the recommender options
@@ -78,9 +91,6 @@ pub struct ts_vpa_recommender {
     recommender: VpaRecommender,
     vpa_name: String,
     vpa_namespace: Option<String>,
-    seen: BTreeMap<String, LastSeen>,
-    /// Per-batch view of `seen` (reused buffers).
-    batch: Vec<LastSeen>,
 }
 
 /// Creates a recommender from a `VerticalPodAutoscaler` manifest (`manifest_len` bytes of UTF-8
@@ -126,8 +136,6 @@ pub unsafe extern "C" fn ts_vpa_recommender_new(
             recommender: VpaRecommender::for_vpa(config, &vpa),
             vpa_name: vpa.metadata.name.clone().unwrap_or_default(),
             vpa_namespace: vpa.metadata.namespace.clone(),
-            seen: BTreeMap::new(),
-            batch: Vec::new(),
         });
         // SAFETY: checked non-NULL and aligned.
         unsafe { out.write(Box::into_raw(handle)) };
@@ -167,7 +175,6 @@ fn usage(what: &'static str, v: f64) -> FfiResult {
 
 fn vpa_error(e: VpaError) -> FfiError {
     let code = match &e {
-        VpaError::OutOfOrder { .. } => ts_result::SampleOutOfOrder,
         VpaError::StaleOom { .. } => ts_result::StaleOom,
         VpaError::UnknownContainer(_) => ts_result::UnknownContainer,
         VpaError::Checkpoint(_) => ts_result::InvalidCheckpoint,
@@ -179,17 +186,13 @@ fn vpa_error(e: VpaError) -> FfiError {
 }
 
 impl ts_vpa_recommender {
-    /// Validates the whole batch (values, UTF-8, per-container time order against what was
-    /// accepted before and within the batch), then applies it. Nothing changes on error.
+    /// Validates the whole batch (values, UTF-8), then applies it; nothing changes on error.
+    /// Samples the core discards for their time are counted there, not errors.
     ///
     /// # Safety
     /// The container pointers must obey their lengths.
     unsafe fn add_samples(&mut self, samples: &[ts_vpa_sample]) -> FfiResult {
-        // Containers of the batch in first-seen order, with their running last-seen times.
-        let mut names: Vec<&str> = Vec::new();
-        let mut lookup: BTreeMap<&str, usize> = BTreeMap::new();
-        self.batch.clear();
-        let mut index = Vec::with_capacity(samples.len());
+        let mut names = Vec::with_capacity(samples.len());
         for (i, s) in samples.iter().enumerate() {
             let at = |e: FfiError| e.within(|| format!("samples[{i}]"));
             // SAFETY: caller contract.
@@ -197,52 +200,16 @@ impl ts_vpa_recommender {
                 .map_err(at)?;
             usage("cpu_cores", s.cpu_cores).map_err(at)?;
             usage("memory_bytes", s.memory_bytes).map_err(at)?;
-            // Samples usually come grouped by container: try the previous one first.
-            let slot = match index.last() {
-                Some(&k) if names.get(k) == Some(&name) => k,
-                _ => match lookup.get(name) {
-                    Some(&k) => k,
-                    None => {
-                        let k = names.len();
-                        names.push(name);
-                        lookup.insert(name, k);
-                        self.batch
-                            .push(self.seen.get(name).copied().unwrap_or_default());
-                        k
-                    }
-                },
-            };
-            let Some(last) = self.batch.get_mut(slot) else {
-                return Err(FfiError::new(ts_result::Internal, "batch slot"));
-            };
-            let t = s.timestamp_ms;
-            if let Some(c) = last.cpu.filter(|c| t <= *c) {
-                return Err(at(FfiError::new(
-                    ts_result::SampleOutOfOrder,
-                    format!(
-                        "timestamp_ms {t} is not after the previous sample of container {name:?} at {c}"
-                    ),
-                )));
-            }
-            if let Some(m) = last.memory.filter(|m| t < *m) {
-                return Err(at(FfiError::new(
-                    ts_result::SampleOutOfOrder,
-                    format!(
-                        "timestamp_ms {t} is before the last memory sample (or OOM) of container {name:?} at {m}"
-                    ),
-                )));
-            }
-            last.cpu = Some(t);
-            last.memory = Some(t);
-            index.push(slot);
+            names.push(name);
         }
-        for (s, slot) in samples.iter().zip(&index) {
-            let name = names.get(*slot).copied().unwrap_or_default();
+        for (s, name) in samples.iter().zip(names) {
             let now = Timestamp::from_millis(s.timestamp_ms);
             self.recommender.add_container(now, name);
+            // The values were validated and the container registered: the core can only use
+            // or discard the sample.
             self.recommender
                 .add_cpu_sample(now, name, s.cpu_cores)
-                .and_then(|()| {
+                .and_then(|_| {
                     self.recommender
                         .add_memory_sample(now, name, s.memory_bytes)
                 })
@@ -253,24 +220,18 @@ impl ts_vpa_recommender {
                     )
                 })?;
         }
-        for (name, last) in names.iter().zip(&self.batch) {
-            match self.seen.get_mut(*name) {
-                Some(s) => *s = *last,
-                None => {
-                    self.seen.insert((*name).to_owned(), *last);
-                }
-            }
-        }
         Ok(())
     }
 }
 
 /// Adds `n` usage samples (any containers, any order across containers). A container is known
 /// from its first sample on. The whole batch is validated first: a NaN, infinite or negative
-/// value (`TS_RESULT_NOT_FINITE`, `TS_RESULT_NEGATIVE_VALUE`), invalid UTF-8, or a sample not
-/// after the previous one of its container (`TS_RESULT_SAMPLE_OUT_OF_ORDER`) rejects the whole
-/// batch and leaves the recommender unchanged; the last error names the sample
-/// (`samples[3].cpu_cores is NaN, ...`).
+/// value (`TS_RESULT_NOT_FINITE`, `TS_RESULT_NEGATIVE_VALUE`) or invalid UTF-8 rejects the
+/// whole batch and leaves the recommender unchanged; the last error names the sample
+/// (`samples[3].cpu_cores is NaN, ...`). A repeated or late timestamp is not an error: as
+/// upstream, the CPU value of a sample not strictly after the container's previous CPU sample
+/// and the memory value of a sample before its previous memory sample (or OOM) are discarded
+/// and counted (`ts_vpa_discarded_samples`); the rest of the batch is used.
 ///
 /// # Safety
 /// `vpa` must be NULL or a live handle; `samples` must be NULL (with `n` 0) or point to `n`
@@ -287,6 +248,41 @@ pub unsafe extern "C" fn ts_vpa_add_samples(
         let samples = unsafe { slice(samples, n, "samples") }?;
         // SAFETY: caller contract.
         unsafe { vpa.add_samples(samples) }
+    })
+}
+
+/// Writes to `*out` how many samples of `container` were discarded so far for their time
+/// (see `ts_vpa_add_samples`), summed over the container's streams. A container without any
+/// sample or OOM is `TS_RESULT_UNKNOWN_CONTAINER`.
+///
+/// # Safety
+/// `vpa` must be NULL or a live handle; `container` must point to `container_len` bytes;
+/// `out` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ts_vpa_discarded_samples(
+    vpa: *const ts_vpa_recommender,
+    container: *const c_char,
+    container_len: usize,
+    out: *mut ts_vpa_discarded,
+) -> ts_result {
+    ffi_boundary(|| {
+        // SAFETY: caller contract.
+        let vpa = unsafe { reference(vpa, "vpa") }?;
+        let out = out_ptr(out, "out")?;
+        if container.is_null() {
+            return Err(FfiError::null("container"));
+        }
+        // SAFETY: caller contract.
+        let name = unsafe { text(container, container_len, usize::MAX, "container") }?;
+        let d = vpa.recommender.discarded_samples(name).ok_or_else(|| {
+            FfiError::new(
+                ts_result::UnknownContainer,
+                format!("container {name:?}: no sample was recorded for it"),
+            )
+        })?;
+        // SAFETY: checked non-NULL and aligned.
+        unsafe { out.write(d.into()) };
+        Ok(())
     })
 }
 
@@ -330,7 +326,6 @@ pub unsafe extern "C" fn ts_vpa_record_oom(
                 .map_err(vpa_error)?;
             vpa.recommender = next;
         }
-        vpa.seen.entry(name.to_owned()).or_default().memory = Some(timestamp_ms);
         Ok(())
     })
 }

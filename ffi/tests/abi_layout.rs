@@ -128,6 +128,19 @@ fn vpa_sample_layout() {
 }
 
 #[test]
+fn vpa_discarded_layout() {
+    assert_eq!(
+        (
+            size_of::<ts_vpa_discarded>(),
+            align_of::<ts_vpa_discarded>()
+        ),
+        (16, 8)
+    );
+    assert_eq!(offset_of!(ts_vpa_discarded, cpu), 0);
+    assert_eq!(offset_of!(ts_vpa_discarded, memory), 8);
+}
+
+#[test]
 fn vpa_resources_layout() {
     assert_eq!(
         (

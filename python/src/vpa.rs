@@ -347,19 +347,8 @@ fn validate_batch(
         }
     }
     let mut out = Vec::with_capacity(times.len());
-    let mut prev: Option<Timestamp> = None;
     for (i, &t) in times.iter().enumerate() {
         let ts = seconds(&format!("timestamps[{i}]"), t)?;
-        if let Some(p) = prev
-            && (ts < p || (ts == p && cpu.is_some()))
-        {
-            return Err(invalid_input(format!(
-                "timestamps[{i}]: {t} is not after the previous sample at {} (samples must go \
-                 forward in time)",
-                p.as_secs_f64()
-            )));
-        }
-        prev = Some(ts);
         let c = cpu
             .and_then(|v| v.get(i))
             .map(|&x| non_negative_at("cpu", i, x))
@@ -377,31 +366,40 @@ fn validate_batch(
     Ok(out)
 }
 
-/// Applies validated samples to a copy of the recommender and keeps the copy only if every
-/// sample was accepted: on error nothing changes. The error carries the sample's index.
+/// Applies validated samples to a copy of the recommender and keeps the copy only if no
+/// sample was rejected: on error nothing changes. The error carries the sample's index.
+/// Returns how many samples were used whole; the core discards (and counts) a value whose time
+/// is too late, as upstream does.
 fn apply(
     st: &mut State,
     container: &str,
     pod: Option<&str>,
     samples: &[Sample],
-) -> Result<(), (usize, VpaError)> {
+) -> Result<usize, (usize, VpaError)> {
     let Some(first) = samples.first() else {
-        return Ok(());
+        return Ok(0);
     };
     let mut rec = st.rec.clone();
     rec.add_container(first.t, container);
+    let mut used = 0;
     for (i, s) in samples.iter().enumerate() {
+        let mut whole = true;
         if let Some(c) = s.cpu {
-            rec.add_pod_cpu_sample(s.t, pod, container, c)
-                .map_err(|e| (i, e))?;
+            whole &= rec
+                .add_pod_cpu_sample(s.t, pod, container, c)
+                .map_err(|e| (i, e))?
+                .is_used();
         }
         if let Some(m) = s.memory {
-            rec.add_pod_memory_sample(s.t, pod, container, m)
-                .map_err(|e| (i, e))?;
+            whole &= rec
+                .add_pod_memory_sample(s.t, pod, container, m)
+                .map_err(|e| (i, e))?
+                .is_used();
         }
+        used += usize::from(whole);
     }
     st.rec = rec;
-    Ok(())
+    Ok(used)
 }
 
 /// A batch error, with the index of the sample when the batch has several.
@@ -448,7 +446,8 @@ impl VpaRecommender {
 
     /// Many samples of one container: `timestamps` (seconds), `cpu` (cores) and/or `memory`
     /// (bytes), each a list or an array of the same length. Validated first: on any error
-    /// nothing is added.
+    /// nothing is added. Returns how many samples were used whole; a value whose time is too
+    /// late is discarded as upstream does (see `discarded_samples`).
     #[pyo3(signature = (container, timestamps, cpu = None, memory = None, *, pod = None))]
     fn add_samples(
         &self,
@@ -472,12 +471,12 @@ impl VpaRecommender {
         let samples = validate_batch(&times, cpu.as_deref(), memory.as_deref())?;
         let n = samples.len();
         py.detach(|| apply(&mut self.lock(), container, pod, &samples))
-            .map_err(|e| batch_error(n, e))?;
-        Ok(n)
+            .map_err(|e| batch_error(n, e))
     }
 
     /// One sample at `timestamp` (seconds): `cpu` in cores, `memory` in bytes (numbers or
-    /// quantity strings).
+    /// quantity strings). Returns whether every given value was used (false: discarded for
+    /// its time, as upstream does).
     #[pyo3(signature = (container, timestamp, cpu = None, memory = None, *, pod = None))]
     fn add_sample(
         &self,
@@ -486,7 +485,7 @@ impl VpaRecommender {
         cpu: Option<&Bound<'_, PyAny>>,
         memory: Option<&Bound<'_, PyAny>>,
         pod: Option<&str>,
-    ) -> PyResult<()> {
+    ) -> PyResult<bool> {
         let t = seconds("timestamp", timestamp)?;
         let value = |what: &str, v: Option<&Bound<'_, PyAny>>| -> PyResult<Option<f64>> {
             v.filter(|v| !v.is_none())
@@ -506,6 +505,7 @@ impl VpaRecommender {
             pod,
             &[Sample { t, cpu, memory }],
         )
+        .map(|used| used == 1)
         .map_err(|e| batch_error(1, e))
     }
 
@@ -554,6 +554,17 @@ impl VpaRecommender {
     #[getter]
     fn name(&self) -> Option<String> {
         self.lock().vpa.metadata.name.clone()
+    }
+
+    /// How many CPU and memory values of a container were discarded for their time
+    /// (`{"cpu": n, "memory": m}`, zeros when unknown).
+    fn discarded_samples(&self, container: &str) -> std::collections::BTreeMap<&'static str, u64> {
+        let d = self
+            .lock()
+            .rec
+            .discarded_samples(container)
+            .unwrap_or_default();
+        [("cpu", d.cpu), ("memory", d.memory)].into()
     }
 
     /// Number of CPU samples of a container (0 when unknown).

@@ -1,7 +1,7 @@
 /*
  * C99 test of the tidescale VPA recommender C ABI: the worked example of the VPA spec (§13:
- * one day of 250m / 500 MiB samples), capping by a container policy, OOM events, checkpoint
- * save and restore, and every error path. Built by scripts/test-c with
+ * one day of 250m / 500 MiB samples), capping by a container policy, repeated and reordered
+ * samples (discarded as upstream), OOM events, checkpoint save and restore, and every error path. Built by scripts/test-c with
  *   cc -std=c99 -Wall -Wextra -Werror -pedantic
  * and run under valgrind. Prints "N passed, M failed".
  */
@@ -162,35 +162,82 @@ static void test_batches_are_all_or_nothing(void) {
     CHECK_CODE(ts_vpa_add_samples(vpa, s, 3), TS_RESULT_NEGATIVE_VALUE);
     CHECK(strstr(ts_last_error(), "samples[2].memory_bytes is -1") != NULL);
     s[2].memory_bytes = 4096.0 * MIB;
-    s[2].timestamp_ms = s[0].timestamp_ms; /* app twice at the same time */
-    CHECK_CODE(ts_vpa_add_samples(vpa, s, 3), TS_RESULT_SAMPLE_OUT_OF_ORDER);
-    CHECK(strstr(ts_last_error(), "samples[2]") != NULL);
-    s[2].timestamp_ms = START_MS; /* before what app already has */
-    s[0].timestamp_ms = START_MS + 2 * DAY_MS;
-    CHECK_CODE(ts_vpa_add_samples(vpa, s, 1), TS_RESULT_OK);
-    CHECK_CODE(ts_vpa_add_samples(vpa, s + 2, 1), TS_RESULT_SAMPLE_OUT_OF_ORDER);
-    s[0].timestamp_ms = START_MS + DAY_MS;
-    CHECK_CODE(ts_vpa_add_samples(vpa, s, 1), TS_RESULT_SAMPLE_OUT_OF_ORDER);
     s[1].container = "si\xff";
     s[1].container_len = 3;
-    CHECK_CODE(ts_vpa_add_samples(vpa, s + 1, 1), TS_RESULT_INVALID_UTF8);
+    CHECK_CODE(ts_vpa_add_samples(vpa, s, 3), TS_RESULT_INVALID_UTF8);
+    CHECK(strstr(ts_last_error(), "samples[1]") != NULL);
     s[1].container = NULL;
     CHECK_CODE(ts_vpa_add_samples(vpa, s + 1, 1), TS_RESULT_NULL_ARGUMENT);
     CHECK_CODE(ts_vpa_add_samples(vpa, NULL, 2), TS_RESULT_NULL_ARGUMENT);
     CHECK_CODE(ts_vpa_add_samples(NULL, s, 1), TS_RESULT_NULL_ARGUMENT);
     CHECK_CODE(ts_vpa_add_samples(vpa, NULL, 0), TS_RESULT_OK); /* an empty batch */
-    free(before);
 
-    /* the only accepted sample (app at +2 days) is the one after the rejected batches; the
-       sidecar was never registered */
+    /* every rejected batch left the recommender as it was; the sidecar was never registered */
     {
         ts_vpa_resources t;
         CHECK_CODE(ts_vpa_container_recommendation(vpa, now, "sidecar", 7, &t, NULL, NULL, NULL),
                    TS_RESULT_UNKNOWN_CONTAINER);
     }
     after = recommendation_json(vpa, now);
-    CHECK(strstr(after, "\"sidecar\"") == NULL);
+    CHECK(strcmp(before, after) == 0);
+    free(before);
     free(after);
+    ts_vpa_recommender_free(vpa);
+}
+
+/* Upstream drops a CPU sample whose start is not after the last one, and a memory sample
+   before the last one, and carries on. One day of §13 samples with, after minute 700, the
+   same minute again (4 cores, 500 MiB) and a sample 30 s earlier (8 cores, 4 GiB): both CPU
+   values and the earlier memory value are discarded, the repeated 500 MiB does not raise the
+   window's peak, so the recommendation is §13's. */
+static void test_repeats_and_reordering(void) {
+    ts_vpa_recommender *vpa = new_vpa(VPA_YAML);
+    ts_vpa_sample *s = malloc(1442 * sizeof *s);
+    ts_vpa_resources target, lower, upper;
+    ts_vpa_discarded d;
+    int64_t now = START_MS + DAY_MS;
+    int64_t t700 = START_MS + 700 * 60000LL;
+    int i, k = 0;
+
+    for (i = 0; i < 1440; i++) {
+        s[k] = ts_vpa_sample_default();
+        s[k].container = "app";
+        s[k].container_len = 3;
+        s[k].timestamp_ms = START_MS + (int64_t)i * 60000;
+        s[k].cpu_cores = 0.25;
+        s[k].memory_bytes = 500.0 * MIB;
+        k++;
+        if (i == 700) {
+            s[k] = s[k - 1];
+            s[k].cpu_cores = 4.0; /* repeated timestamp */
+            k++;
+            s[k] = s[k - 1];
+            s[k].timestamp_ms = t700 - 30000; /* back in time */
+            s[k].cpu_cores = 8.0;
+            s[k].memory_bytes = 4096.0 * MIB;
+            k++;
+        }
+    }
+    CHECK_CODE(ts_vpa_add_samples(vpa, s, 1442), TS_RESULT_OK);
+    CHECK_CODE(ts_vpa_container_recommendation(vpa, now, "app", 3, &target, &lower, &upper, NULL),
+               TS_RESULT_OK);
+    CHECK(target.cpu_milli == 296 && target.memory_bytes == 628694953);
+    CHECK(lower.cpu_milli == 295 && lower.memory_bytes == 627438575);
+    CHECK(upper.cpu_milli == 592 && upper.memory_bytes == 1257826803);
+    CHECK_CODE(ts_vpa_discarded_samples(vpa, "app", 3, &d), TS_RESULT_OK);
+    CHECK(d.cpu == 2 && d.memory == 1);
+
+    /* a single late sample on its own is not an error either */
+    s[0].timestamp_ms = START_MS;
+    CHECK_CODE(ts_vpa_add_samples(vpa, s, 1), TS_RESULT_OK);
+    CHECK_CODE(ts_vpa_discarded_samples(vpa, "app", 3, &d), TS_RESULT_OK);
+    CHECK(d.cpu == 3 && d.memory == 2);
+    CHECK_CODE(ts_vpa_discarded_samples(vpa, "sidecar", 7, &d), TS_RESULT_UNKNOWN_CONTAINER);
+    CHECK(d.cpu == 3); /* outputs are written only on success */
+    CHECK_CODE(ts_vpa_discarded_samples(vpa, "app", 3, NULL), TS_RESULT_NULL_ARGUMENT);
+    CHECK_CODE(ts_vpa_discarded_samples(vpa, NULL, 3, &d), TS_RESULT_NULL_ARGUMENT);
+    CHECK_CODE(ts_vpa_discarded_samples(NULL, "app", 3, &d), TS_RESULT_NULL_ARGUMENT);
+    free(s);
     ts_vpa_recommender_free(vpa);
 }
 
@@ -212,13 +259,17 @@ static void test_oom(void) {
     CHECK_CODE(ts_vpa_record_oom(vpa, "app", 3, t, -1.0), TS_RESULT_NEGATIVE_VALUE);
     CHECK_CODE(ts_vpa_record_oom(vpa, NULL, 3, t, 1.0), TS_RESULT_NULL_ARGUMENT);
     CHECK_CODE(ts_vpa_record_oom(NULL, "app", 3, t, 1.0), TS_RESULT_NULL_ARGUMENT);
-    /* a memory sample before the OOM is now out of order for that container */
+    /* a sample before the OOM: its CPU value is after the last CPU sample and used, its
+       memory value is before the OOM and discarded */
     {
         ts_vpa_sample s = ts_vpa_sample_default();
+        ts_vpa_discarded d;
         s.container = "app";
         s.container_len = 3;
         s.timestamp_ms = t - 1;
-        CHECK_CODE(ts_vpa_add_samples(vpa, &s, 1), TS_RESULT_SAMPLE_OUT_OF_ORDER);
+        CHECK_CODE(ts_vpa_add_samples(vpa, &s, 1), TS_RESULT_OK);
+        CHECK_CODE(ts_vpa_discarded_samples(vpa, "app", 3, &d), TS_RESULT_OK);
+        CHECK(d.cpu == 0 && d.memory == 1);
     }
     /* the first event of a container may be an OOM */
     CHECK_CODE(ts_vpa_record_oom(vpa, "init", 4, t, 64.0 * MIB), TS_RESULT_OK);
@@ -356,6 +407,7 @@ int main(void) {
     test_worked_example();
     test_capping_and_options();
     test_batches_are_all_or_nothing();
+    test_repeats_and_reordering();
     test_oom();
     test_checkpoints();
     test_new_errors();

@@ -182,8 +182,26 @@ impl AggregateContainerState<DecayingHistogram> {
         }
     }
 
-    /// `LoadFromCheckpoint`: rejects other versions and malformed histograms; on error nothing
-    /// is changed (upstream may leave the memory half loaded).
+    /// `LoadFromCheckpoint`, in upstream's order: a version other than `v3` is an error with
+    /// nothing changed; otherwise the sample counters are taken from the checkpoint, then the
+    /// memory histogram and then the CPU histogram are loaded, each as a whole or not at all
+    /// (see [`crate::vpa::Histogram::load_checkpoint`] for what a histogram rejects). So, as upstream, a malformed CPU histogram leaves the counters and the memory
+    /// histogram loaded and returns the error. [`crate::vpa::VpaRecommender::load_checkpoint`]
+    /// is the all-or-nothing form.
+    ///
+    /// ```
+    /// use tidescale::{Timestamp, vpa::{AggregateContainerState, AggregationConfig}};
+    /// use tidescale::vpa::checkpoint::CheckpointStatus;
+    /// let mut a = AggregateContainerState::new(&AggregationConfig::default(), Timestamp(0)).unwrap();
+    /// let mut cp = CheckpointStatus { version: "v3".into(), total_samples_count: 20, ..Default::default() };
+    /// cp.memory_histogram.bucket_weights.insert(0, 10);
+    /// cp.memory_histogram.total_weight = 33.0;
+    /// cp.cpu_histogram.bucket_weights.insert(176, 10); // one past the last bucket
+    /// assert!(a.load_checkpoint(&cp).is_err());
+    /// assert_eq!(a.total_samples_count, 20);
+    /// assert!(!a.memory.is_empty());
+    /// assert!(a.cpu.is_empty());
+    /// ```
     pub fn load_checkpoint(&mut self, cp: &CheckpointStatus) -> Result<()> {
         if cp.version != CHECKPOINT_VERSION {
             return Err(VpaError::Checkpoint(format!(
@@ -191,17 +209,52 @@ impl AggregateContainerState<DecayingHistogram> {
                 cp.version
             )));
         }
-        let mut mem = self.memory.clone();
-        mem.load_checkpoint(&cp.memory_histogram)?;
-        let mut cpu = self.cpu.clone();
-        cpu.load_checkpoint(&cp.cpu_histogram)?;
-        self.memory = mem;
-        self.cpu = cpu;
         self.total_samples_count = cp.total_samples_count;
         self.first_sample_start = cp.first_sample_start;
         self.last_sample_start = cp.last_sample_start;
-        Ok(())
+        self.memory.load_checkpoint(&cp.memory_histogram)?;
+        self.cpu.load_checkpoint(&cp.cpu_histogram)
     }
+}
+
+/// `AggregateStateByContainerName`: one fresh aggregate per container name (created at
+/// `now` with `config`'s histograms), into which every given aggregate of that name is merged
+/// with [`AggregateContainerState::merge`]. Upstream keys aggregates by namespace, container
+/// name and pod labels; this groups them by the container name alone, as a VPA's
+/// recommendation does.
+///
+/// ```
+/// use tidescale::{Timestamp, vpa::{AggregateContainerState, AggregationConfig, ContainerState}};
+/// use tidescale::vpa::container_state::aggregate_by_container_name;
+/// let cfg = AggregationConfig::default();
+/// let t = Timestamp::from_secs(1_492_536_905);
+/// let mut states = Vec::new();
+/// for (name, millicores) in [("app-A", 1000), ("app-B", 5000), ("app-A", 3000)] {
+///     let mut a = AggregateContainerState::new(&cfg, t).unwrap();
+///     ContainerState::new().add_cpu_sample(&mut a, t, millicores).unwrap();
+///     states.push((name, a));
+/// }
+/// let by_name = aggregate_by_container_name(&cfg, t, states).unwrap();
+/// assert_eq!(by_name["app-A"].total_samples_count, 2);
+/// assert_eq!(by_name["app-B"].total_samples_count, 1);
+/// ```
+pub fn aggregate_by_container_name<S: AsRef<str>>(
+    config: &AggregationConfig,
+    now: Timestamp,
+    states: impl IntoIterator<Item = (S, AggregateContainerState)>,
+) -> Result<std::collections::BTreeMap<String, AggregateContainerState>> {
+    let mut out = std::collections::BTreeMap::new();
+    for (name, mut state) in states {
+        let name = name.as_ref();
+        let merged = match out.get_mut(name) {
+            Some(m) => m,
+            None => out
+                .entry(name.to_owned())
+                .or_insert(AggregateContainerState::new(config, now)?),
+        };
+        merged.merge(&mut state)?;
+    }
+    Ok(out)
 }
 
 impl<H: UsageHistogram> AggregateContainerState<H> {
@@ -303,6 +356,68 @@ impl<H: UsageHistogram> AggregateContainerState<H> {
     }
 }
 
+/// What became of one usage sample: upstream's `bool` from `ContainerState.AddSample`.
+///
+/// A discarded sample is not an error: upstream drops it and carries on, and so does a host
+/// feeding a metrics stream with a repeated or late timestamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SampleOutcome {
+    /// The sample went into the aggregate.
+    Used,
+    /// The sample was dropped because of its time: a CPU sample not strictly after the last
+    /// used CPU sample of its stream, or a memory sample strictly before the last memory
+    /// sample (or OOM). Nothing changed but the stream's discard count.
+    Discarded,
+}
+
+impl SampleOutcome {
+    /// Whether the sample went into the aggregate (upstream's return value).
+    pub const fn is_used(self) -> bool {
+        matches!(self, Self::Used)
+    }
+
+    /// The outcome's name: `used` or `discarded`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Used => "used",
+            Self::Discarded => "discarded",
+        }
+    }
+}
+
+impl std::fmt::Display for SampleOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How many samples of a stream were discarded for their time (see
+/// [`SampleOutcome::Discarded`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct DiscardedSamples {
+    /// CPU samples not strictly after the previous CPU sample.
+    pub cpu: u64,
+    /// Memory samples strictly before the previous memory sample (or OOM).
+    pub memory: u64,
+}
+
+impl DiscardedSamples {
+    /// CPU and memory together.
+    pub const fn total(self) -> u64 {
+        self.cpu.saturating_add(self.memory)
+    }
+
+    /// Adds another count (saturating).
+    #[must_use]
+    pub const fn plus(self, other: Self) -> Self {
+        Self {
+            cpu: self.cpu.saturating_add(other.cpu),
+            memory: self.memory.saturating_add(other.memory),
+        }
+    }
+}
+
 /// One container of one pod (`ContainerState`): sample ordering and memory windows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ContainerState {
@@ -311,6 +426,7 @@ pub struct ContainerState {
     oom_peak: i64,
     window_end: Option<Timestamp>,
     last_memory_sample_start: Option<Timestamp>,
+    discarded: DiscardedSamples,
 }
 
 impl ContainerState {
@@ -322,7 +438,13 @@ impl ContainerState {
             oom_peak: 0,
             window_end: None,
             last_memory_sample_start: None,
+            discarded: DiscardedSamples { cpu: 0, memory: 0 },
         }
+    }
+
+    /// Samples of this container discarded so far for their time.
+    pub const fn discarded(&self) -> DiscardedSamples {
+        self.discarded
     }
 
     /// End of the current memory aggregation window.
@@ -330,17 +452,20 @@ impl ContainerState {
         self.window_end
     }
 
-    /// A CPU sample of `millicores` measured at `t`. Rejected (with nothing changed) when
-    /// negative or not strictly after the previous accepted CPU sample.
+    /// A CPU sample of `millicores` measured at `t` (`addCPUSample`). A sample not strictly
+    /// after the previous used CPU sample is [`SampleOutcome::Discarded`], as upstream drops
+    /// it; only the discard count changes. A negative usage is an error (nothing changes).
     ///
     /// ```
-    /// use tidescale::{Timestamp, vpa::{AggregateContainerState, AggregationConfig, ContainerState}};
+    /// use tidescale::{Timestamp, vpa::{AggregateContainerState, AggregationConfig, ContainerState, SampleOutcome}};
     /// let cfg = AggregationConfig::default();
     /// let mut agg = AggregateContainerState::new(&cfg, Timestamp::from_secs(0)).unwrap();
     /// let mut c = ContainerState::new();
-    /// assert!(c.add_cpu_sample(&mut agg, Timestamp::from_secs(60), 250).is_ok());
-    /// assert!(c.add_cpu_sample(&mut agg, Timestamp::from_secs(60), 250).is_err());
+    /// let used = c.add_cpu_sample(&mut agg, Timestamp::from_secs(60), 250).unwrap();
+    /// let repeat = c.add_cpu_sample(&mut agg, Timestamp::from_secs(60), 250).unwrap();
+    /// assert_eq!((used, repeat), (SampleOutcome::Used, SampleOutcome::Discarded));
     /// assert_eq!(agg.total_samples_count, 1);
+    /// assert_eq!(c.discarded().cpu, 1);
     /// ```
     #[inline]
     pub fn add_cpu_sample<H: UsageHistogram>(
@@ -348,34 +473,31 @@ impl ContainerState {
         agg: &mut AggregateContainerState<H>,
         t: Timestamp,
         millicores: i64,
-    ) -> Result<()> {
+    ) -> Result<SampleOutcome> {
         if millicores < 0 {
             return Err(VpaError::InvalidValue {
                 field: "cpu usage",
                 value: millicores as f64,
             });
         }
-        if let Some(last) = self.last_cpu_sample_start
-            && t <= last
-        {
-            return Err(VpaError::OutOfOrder {
-                at: t.0,
-                last: last.0,
-            });
+        if self.last_cpu_sample_start.is_some_and(|last| t <= last) {
+            self.discarded.cpu = self.discarded.cpu.saturating_add(1);
+            return Ok(SampleOutcome::Discarded);
         }
         agg.add_cpu(millicores, t);
         self.last_cpu_sample_start = Some(t);
-        Ok(())
+        Ok(SampleOutcome::Used)
     }
 
-    /// A memory (working set) sample of `bytes` at `t`. Rejected when negative or strictly
-    /// before the previous memory sample.
+    /// A memory (working set) sample of `bytes` at `t` (`addMemorySample`). A sample strictly
+    /// before the previous memory sample (or OOM) is [`SampleOutcome::Discarded`]; equal
+    /// times are used. A negative usage is an error (nothing changes).
     pub fn add_memory_sample<H: UsageHistogram>(
         &mut self,
         agg: &mut AggregateContainerState<H>,
         t: Timestamp,
         bytes: i64,
-    ) -> Result<()> {
+    ) -> Result<SampleOutcome> {
         self.add_memory(agg, t, bytes, false)
     }
 
@@ -385,19 +507,11 @@ impl ContainerState {
         t: Timestamp,
         bytes: i64,
         is_oom: bool,
-    ) -> Result<()> {
+    ) -> Result<SampleOutcome> {
         if bytes < 0 {
             return Err(VpaError::InvalidValue {
                 field: "memory usage",
                 value: bytes as f64,
-            });
-        }
-        if let (false, Some(last)) = (is_oom, self.last_memory_sample_start)
-            && t < last
-        {
-            return Err(VpaError::OutOfOrder {
-                at: t.0,
-                last: last.0,
             });
         }
         let interval = agg.memory_aggregation_interval_ms;
@@ -406,6 +520,10 @@ impl ContainerState {
                 field: "memory aggregation interval",
                 value: interval as f64,
             });
+        }
+        if !is_oom && self.last_memory_sample_start.is_some_and(|last| t < last) {
+            self.discarded.memory = self.discarded.memory.saturating_add(1);
+            return Ok(SampleOutcome::Discarded);
         }
         self.last_memory_sample_start = Some(t);
         let mut window_end = self.window_end.unwrap_or(t);
@@ -436,7 +554,7 @@ impl ContainerState {
                 self.memory_peak = bytes;
             }
         }
-        Ok(())
+        Ok(SampleOutcome::Used)
     }
 
     /// `RecordOOM`: an OOM kill at `t` of a container with `requested_memory` bytes of
@@ -475,7 +593,8 @@ impl ContainerState {
         let needed = used
             .saturating_add(bump)
             .max(scale_resource(used, agg.oom_bump_up_ratio));
-        self.add_memory(agg, t, needed, true)
+        // An OOM sample skips the ordering check, so it is always used.
+        self.add_memory(agg, t, needed, true).map(|_| ())
     }
 }
 
@@ -497,15 +616,7 @@ mod tests {
             .unwrap();
         let (a0, c0) = (a.clone(), c);
         assert!(
-            c.add_cpu_sample(&mut a, Timestamp::from_secs(50), 250)
-                .is_err()
-        );
-        assert!(
             c.add_cpu_sample(&mut a, Timestamp::from_secs(200), -1)
-                .is_err()
-        );
-        assert!(
-            c.add_memory_sample(&mut a, Timestamp::from_secs(50), 5)
                 .is_err()
         );
         assert!(
@@ -519,6 +630,51 @@ mod tests {
         );
         assert_eq!(a, a0);
         assert_eq!(c, c0);
+    }
+
+    /// Upstream's `addCPUSample` / `addMemorySample` return false for a late sample and the
+    /// feeder carries on: the aggregate is untouched, only the discard counts move.
+    #[test]
+    fn late_samples_are_discarded_and_counted() {
+        let mut a = agg();
+        let mut c = ContainerState::new();
+        let t100 = Timestamp::from_secs(100);
+        assert_eq!(c.add_cpu_sample(&mut a, t100, 250), Ok(SampleOutcome::Used));
+        assert_eq!(
+            c.add_memory_sample(&mut a, t100, 1 << 30),
+            Ok(SampleOutcome::Used)
+        );
+        let (a0, c0) = (a.clone(), c);
+        // Same time: CPU is dropped (start not after the last), memory is used.
+        assert_eq!(
+            c.add_cpu_sample(&mut a, t100, 900),
+            Ok(SampleOutcome::Discarded)
+        );
+        assert_eq!(a, a0);
+        // Earlier: both dropped.
+        let t50 = Timestamp::from_secs(50);
+        assert_eq!(
+            c.add_cpu_sample(&mut a, t50, 900),
+            Ok(SampleOutcome::Discarded)
+        );
+        assert_eq!(
+            c.add_memory_sample(&mut a, t50, 5),
+            Ok(SampleOutcome::Discarded)
+        );
+        assert_eq!(a, a0);
+        assert_eq!(c.discarded(), DiscardedSamples { cpu: 2, memory: 1 });
+        assert_eq!(c.discarded().total(), 3);
+        assert_ne!(c, c0);
+        // A memory sample at the same time as the last one is used (a larger peak replaces
+        // the window's peak).
+        assert_eq!(
+            c.add_memory_sample(&mut a, t100, 2 << 30),
+            Ok(SampleOutcome::Used)
+        );
+        assert_eq!(a.total_samples_count, 1);
+        // The old peak was subtracted: one bucket, above the old one.
+        assert!(a.memory.percentile(1.0) > a0.memory.percentile(1.0));
+        assert_eq!(a.memory.percentile(0.0), a.memory.percentile(1.0));
     }
 
     #[test]
@@ -555,9 +711,13 @@ mod tests {
         assert!(b.clone().load_checkpoint(&bad).is_err());
         bad.version = "v3".into();
         bad.cpu_histogram.bucket_weights.insert(999, 1);
+        bad.total_samples_count = 7;
         let before = b.clone();
         assert!(b.load_checkpoint(&bad).is_err());
-        assert_eq!(b, before);
+        // Upstream's order: counters and memory are loaded before the CPU histogram fails.
+        assert_eq!(b.total_samples_count, 7);
+        assert_eq!(b.cpu, before.cpu);
+        assert_ne!(b.memory, before.memory);
     }
 }
 
@@ -622,14 +782,28 @@ mod proptests {
             c.add_cpu_sample(&mut a, Timestamp::from_secs(500), 100).unwrap();
             c.add_memory_sample(&mut a, Timestamp::from_secs(500), 100).unwrap();
             let (a0, c0) = (a.clone(), c);
-            if c.add_cpu_sample(&mut a, Timestamp::from_secs(t), usage).is_err() {
-                prop_assert_eq!(&a, &a0);
-                prop_assert_eq!(c, c0);
+            match c.add_cpu_sample(&mut a, Timestamp::from_secs(t), usage) {
+                Err(_) => {
+                    prop_assert_eq!(&a, &a0);
+                    prop_assert_eq!(c, c0);
+                }
+                Ok(SampleOutcome::Discarded) => {
+                    prop_assert_eq!(&a, &a0);
+                    prop_assert_eq!(c.discarded().cpu, c0.discarded().cpu + 1);
+                }
+                Ok(_) => prop_assert!(t > 500),
             }
             let (a1, c1) = (a.clone(), c);
-            if c.add_memory_sample(&mut a, Timestamp::from_secs(t), usage).is_err() {
-                prop_assert_eq!(&a, &a1);
-                prop_assert_eq!(c, c1);
+            match c.add_memory_sample(&mut a, Timestamp::from_secs(t), usage) {
+                Err(_) => {
+                    prop_assert_eq!(&a, &a1);
+                    prop_assert_eq!(c, c1);
+                }
+                Ok(SampleOutcome::Discarded) => {
+                    prop_assert_eq!(&a, &a1);
+                    prop_assert_eq!(c.discarded().memory, c1.discarded().memory + 1);
+                }
+                Ok(_) => prop_assert!(t >= 500),
             }
         }
 

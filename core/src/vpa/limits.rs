@@ -8,14 +8,18 @@ use super::resources::{RecommendedPodResources, ResourceList, ResourceName};
 use super::spec::{ContainerControlledValues, PodResourcePolicy, controlled_values};
 use crate::quantity::Quantity;
 
-/// `Container` or `Pod` LimitRange items.
+/// The `type` of a LimitRange item (`core/v1` `LimitType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub enum LimitType {
     /// Per container.
     #[default]
     Container,
     /// Per pod (sum of containers).
     Pod,
+    /// Per PersistentVolumeClaim (storage): never used by the VPA, but a namespace's
+    /// LimitRanges may hold such items, and they must not count as container or pod items.
+    PersistentVolumeClaim,
 }
 
 /// One LimitRange item (`None` = the list is not set).
@@ -40,8 +44,22 @@ pub struct LimitRange {
     pub items: Vec<LimitRangeItem>,
 }
 
-/// Merges every item of `type_` in `namespace` that sets max, min or default: lowest max,
-/// highest min per resource, the last default wins. `None` when nothing applies.
+/// Merges every item of `type_` in `namespace` that sets max, min or default (an empty but
+/// present list counts as set, as a non-nil Go map): lowest max, highest min per resource,
+/// the last default wins. `None` when no item of that type applies in the namespace.
+///
+/// ```
+/// use tidescale::vpa::limits::{LimitRange, LimitRangeItem, LimitType, merge_limit_ranges};
+/// use tidescale::vpa::ResourceList;
+/// let max = Some(ResourceList::from_amounts(Some(2000), Some(2)));
+/// let ranges = [
+///     LimitRange { namespace: "other".into(),
+///         items: vec![LimitRangeItem { type_: LimitType::Container, max, ..Default::default() }] },
+///     LimitRange { namespace: "ns".into(),
+///         items: vec![LimitRangeItem { type_: LimitType::PersistentVolumeClaim, max, ..Default::default() }] },
+/// ];
+/// assert_eq!(merge_limit_ranges(&ranges, "ns", LimitType::Container), None);
+/// ```
 pub fn merge_limit_ranges(
     ranges: &[LimitRange],
     namespace: &str,
@@ -53,8 +71,8 @@ pub fn merge_limit_ranges(
     };
     let pick = |acc: &mut Option<ResourceList>, from: Option<ResourceList>, lower: bool| {
         let Some(from) = from else { return };
+        let list = acc.get_or_insert_with(ResourceList::default);
         for (r, q) in from.iter() {
-            let list = acc.get_or_insert_with(ResourceList::default);
             let v = match list.get(r) {
                 None => q,
                 Some(cur) if lower => cur.min(q),

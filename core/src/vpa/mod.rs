@@ -35,7 +35,9 @@ mod gomath;
 
 pub use capping::{CappedRecommendation, apply_vpa_policy, cap_recommendation};
 pub use checkpoint::{HistogramCheckpoint, VerticalPodAutoscalerCheckpoint};
-pub use container_state::{AggregateContainerState, AggregationConfig, ContainerState};
+pub use container_state::{
+    AggregateContainerState, AggregationConfig, ContainerState, DiscardedSamples, SampleOutcome,
+};
 pub use decaying_histogram::DecayingHistogram;
 pub use estimator::{Estimate, EstimatorConfig, LOWER_BOUND_CONFIDENCE, UPPER_BOUND_CONFIDENCE};
 pub use histogram::{Histogram, HistogramOptions};
@@ -65,14 +67,6 @@ pub enum VpaError {
         flag: String,
         /// What is wrong.
         reason: String,
-    },
-    /// A sample older than (or as old as) the previous one of the same stream.
-    #[error("sample at {at} ms is not after the last sample at {last} ms")]
-    OutOfOrder {
-        /// Time of the rejected sample (ms).
-        at: i64,
-        /// Time of the last accepted sample (ms).
-        last: i64,
     },
     /// An OOM event older than one aggregation interval before the last memory sample.
     #[error("OOM event at {at} ms is too old and was discarded")]

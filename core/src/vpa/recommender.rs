@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use super::capping::apply_vpa_policy;
 use super::checkpoint::{CheckpointSpec, VerticalPodAutoscalerCheckpoint};
-use super::container_state::{AggregateContainerState, AggregationConfig, ContainerState};
+use super::container_state::{
+    AggregateContainerState, AggregationConfig, ContainerState, DiscardedSamples, SampleOutcome,
+};
 use super::estimator::{Estimate, EstimatorConfig, estimate_container};
 use super::resources::{
     RecommendedContainerResources, RecommendedPodResources, ResourceList, cpu_amount_from_cores,
@@ -170,8 +172,17 @@ impl VpaRecommender {
         (s, &mut e.aggregate)
     }
 
-    /// A CPU usage sample (average cores over the window starting at `now`).
-    pub fn add_cpu_sample(&mut self, now: Timestamp, container: &str, cores: f64) -> Result<()> {
+    /// A CPU usage sample (average cores over the window starting at `now`). A sample not
+    /// strictly after the previous CPU sample of its stream is [`SampleOutcome::Discarded`]
+    /// (upstream drops it and carries on) and counted in
+    /// [`discarded_samples`](Self::discarded_samples). NaN, infinite or negative usage and
+    /// unknown containers are errors.
+    pub fn add_cpu_sample(
+        &mut self,
+        now: Timestamp,
+        container: &str,
+        cores: f64,
+    ) -> Result<SampleOutcome> {
         self.add_pod_cpu_sample(now, None, container, cores)
     }
 
@@ -182,14 +193,21 @@ impl VpaRecommender {
         pod: Option<&str>,
         container: &str,
         cores: f64,
-    ) -> Result<()> {
+    ) -> Result<SampleOutcome> {
         let cores = check_non_negative("cpu usage", cores)?;
         let (s, a) = Self::parts(self.entry(container)?, pod);
         s.add_cpu_sample(a, now, cpu_amount_from_cores(cores))
     }
 
-    /// A memory working-set sample in bytes.
-    pub fn add_memory_sample(&mut self, now: Timestamp, container: &str, bytes: f64) -> Result<()> {
+    /// A memory working-set sample in bytes. A sample strictly before the previous memory
+    /// sample (or OOM) of its stream is [`SampleOutcome::Discarded`] and counted; a repeated
+    /// time is used (a larger value replaces the window's peak).
+    pub fn add_memory_sample(
+        &mut self,
+        now: Timestamp,
+        container: &str,
+        bytes: f64,
+    ) -> Result<SampleOutcome> {
         self.add_pod_memory_sample(now, None, container, bytes)
     }
 
@@ -200,7 +218,7 @@ impl VpaRecommender {
         pod: Option<&str>,
         container: &str,
         bytes: f64,
-    ) -> Result<()> {
+    ) -> Result<SampleOutcome> {
         let bytes = check_non_negative("memory usage", bytes)?;
         let (s, a) = Self::parts(self.entry(container)?, pod);
         s.add_memory_sample(a, now, memory_amount_from_bytes(bytes))
@@ -227,6 +245,17 @@ impl VpaRecommender {
         let req = check_non_negative("requested memory", requested_bytes)?;
         let (s, a) = Self::parts(self.entry(container)?, pod);
         s.record_oom(a, now, memory_amount_from_bytes(req))
+    }
+
+    /// Samples of a container (all its pods' streams) discarded for their time; `None` for an
+    /// unknown container.
+    pub fn discarded_samples(&self, container: &str) -> Option<DiscardedSamples> {
+        let e = self.containers.get(container)?;
+        Some(
+            e.pods
+                .values()
+                .fold(e.state.discarded(), |acc, p| acc.plus(p.discarded())),
+        )
     }
 
     /// The aggregate of one container.
@@ -336,9 +365,15 @@ impl VpaRecommender {
         let name = cp.spec.container_name.clone();
         let existed = self.containers.contains_key(&name);
         self.add_container(now, &name);
-        let res = self.entry(&name)?.aggregate.load_checkpoint(&cp.status);
-        if res.is_err() && !existed {
-            self.containers.remove(&name);
+        let entry = self.entry(&name)?;
+        let mut aggregate = entry.aggregate.clone();
+        let res = aggregate.load_checkpoint(&cp.status);
+        match res {
+            Ok(()) => entry.aggregate = aggregate,
+            Err(_) if !existed => {
+                self.containers.remove(&name);
+            }
+            Err(_) => {}
         }
         res
     }
@@ -382,4 +417,133 @@ pub fn integer_cpu(
         }
     }
     rec
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const START: i64 = 1_700_006_400; // 2023-11-15T00:00:00Z
+    const MIB: f64 = 1024.0 * 1024.0;
+
+    /// The worked example of the VPA spec (§13): 250m and 500 MiB every minute for a day,
+    /// with `extra` samples fed right after the sample at minute 700.
+    fn day(extra: &[(i64, f64, f64)]) -> VpaRecommender {
+        let mut r = VpaRecommender::new(Recommender::default());
+        r.add_container(Timestamp::from_secs(START), "app");
+        for i in 0..1440 {
+            let t = Timestamp::from_secs(START + i * 60);
+            assert_eq!(r.add_cpu_sample(t, "app", 0.25), Ok(SampleOutcome::Used));
+            assert_eq!(
+                r.add_memory_sample(t, "app", 500.0 * MIB),
+                Ok(SampleOutcome::Used)
+            );
+            if i == 700 {
+                for &(at, cores, bytes) in extra {
+                    let at = Timestamp::from_secs(at);
+                    r.add_cpu_sample(at, "app", cores).unwrap();
+                    r.add_memory_sample(at, "app", bytes).unwrap();
+                }
+            }
+        }
+        r
+    }
+
+    fn amounts(r: &VpaRecommender) -> [(i64, i64); 3] {
+        let rec = r.recommendation(Timestamp::from_secs(START + 86_400));
+        let c = rec.for_container("app").unwrap();
+        let pair = |l: &ResourceList| (l.cpu.unwrap().milli_value(), l.memory.unwrap().value());
+        [pair(&c.lower_bound), pair(&c.target), pair(&c.upper_bound)]
+    }
+
+    /// Upstream's `addCPUSample` drops a sample whose start is not after the last one and
+    /// `addMemorySample` one that is before the last one; the feeder carries on. A repeated
+    /// timestamp (with a higher CPU and the same memory) and a sample 30 s back in time (with
+    /// far higher usage) therefore leave the spec's worked example (§13) as it is: CPU
+    /// 295m/296m/592m and memory 627438575/628694953/1257826803 bytes.
+    #[test]
+    fn repeated_and_reordered_samples_are_discarded_as_upstream() {
+        let t700 = START + 700 * 60;
+        let r = day(&[(t700, 4.0, 500.0 * MIB), (t700 - 30, 8.0, 4096.0 * MIB)]);
+        assert_eq!(
+            amounts(&r),
+            [(295, 627_438_575), (296, 628_694_953), (592, 1_257_826_803)]
+        );
+        assert_eq!(amounts(&r), amounts(&day(&[])));
+        assert_eq!(r.aggregate("app").unwrap().total_samples_count, 1440);
+        assert_eq!(
+            r.discarded_samples("app"),
+            Some(DiscardedSamples { cpu: 2, memory: 1 })
+        );
+        assert_eq!(r.discarded_samples("other"), None);
+    }
+
+    /// A memory sample at the same time as the previous one is used: 600 MiB replaces the
+    /// window's 500 MiB peak. Bucket of 629145600 B with the default options
+    /// (first 1e7, ratio 1.05) is 29; its end 1e7 × (1.05^30 − 1) / 0.05 = 664388475.5 →
+    /// 664388475, + 15 % margin 99658271 = 764046746; bounds with the unchanged confidence
+    /// 86340/86400: × (1 + 0.001/c)^-2 → 762519882, × (1 + 1/c) → 1528624448.
+    #[test]
+    fn a_repeated_memory_sample_is_used() {
+        let t700 = START + 700 * 60;
+        let r = day(&[(t700, 0.25, 600.0 * MIB)]);
+        assert_eq!(
+            amounts(&r),
+            [(295, 762_519_882), (296, 764_046_746), (592, 1_528_624_448)]
+        );
+        assert_eq!(
+            r.discarded_samples("app"),
+            Some(DiscardedSamples { cpu: 1, memory: 0 })
+        );
+    }
+
+    #[test]
+    fn pods_keep_separate_streams_and_counts() {
+        let mut r = VpaRecommender::new(Recommender::default());
+        let t = Timestamp::from_secs(START);
+        r.add_container(t, "app");
+        for pod in ["a", "b"] {
+            assert_eq!(
+                r.add_pod_cpu_sample(t, Some(pod), "app", 0.5),
+                Ok(SampleOutcome::Used)
+            );
+        }
+        assert_eq!(
+            r.add_pod_cpu_sample(t, Some("a"), "app", 0.5),
+            Ok(SampleOutcome::Discarded)
+        );
+        assert_eq!(r.aggregate("app").unwrap().total_samples_count, 2);
+        assert_eq!(r.discarded_samples("app").unwrap().cpu, 1);
+        assert!(matches!(
+            r.add_cpu_sample(t, "nope", 0.5),
+            Err(VpaError::UnknownContainer(_))
+        ));
+        assert!(r.add_cpu_sample(t, "app", -0.5).is_err());
+    }
+
+    #[test]
+    fn failed_checkpoint_load_changes_nothing() {
+        let mut r = day(&[]);
+        let before = r
+            .checkpoint(Timestamp::from_secs(START), "v", "app")
+            .unwrap();
+        let mut bad = before.clone();
+        bad.status.total_samples_count = 3;
+        bad.status.cpu_histogram.bucket_weights.insert(500, 1);
+        assert!(
+            r.load_checkpoint(Timestamp::from_secs(START), &bad)
+                .is_err()
+        );
+        assert_eq!(
+            r.checkpoint(Timestamp::from_secs(START), "v", "app")
+                .unwrap(),
+            before
+        );
+        bad.spec.container_name = "new".into();
+        assert!(
+            r.load_checkpoint(Timestamp::from_secs(START), &bad)
+                .is_err()
+        );
+        assert_eq!(r.containers().collect::<Vec<_>>(), ["app"]);
+    }
 }

@@ -8,7 +8,9 @@ use std::rc::Rc;
 use serde_json::{Map, Value, json};
 use tidescale::vpa::capping::{Field, apply_pod_limit_range, cap_recommendation};
 use tidescale::vpa::checkpoint::CheckpointStatus;
-use tidescale::vpa::container_state::{UsageHistogram, UsagePercentile};
+use tidescale::vpa::container_state::{
+    UsageHistogram, UsagePercentile, aggregate_by_container_name,
+};
 use tidescale::vpa::estimator::{
     confidence, confidence_multiplier, per_container_minimum, percentile_estimate, with_margin,
     with_min,
@@ -303,9 +305,13 @@ fn pod(v: &Value) -> R<Pod> {
 fn lr_item(v: Option<&Value>) -> Option<LimitRangeItem> {
     let v = v.filter(|v| !v.is_null())?;
     Some(LimitRangeItem {
+        // Items without a type are container items (the capping vectors' `{}`); a type
+        // Kubernetes does not know is left out (it can match nothing).
         type_: match v.get("type").and_then(Value::as_str) {
             Some("Pod") => LimitType::Pod,
-            _ => LimitType::Container,
+            None | Some("Container") => LimitType::Container,
+            Some("PersistentVolumeClaim") => LimitType::PersistentVolumeClaim,
+            Some(_) => return None,
         },
         min: opt(v, "min").and_then(rl),
         max: opt(v, "max").and_then(rl),
@@ -320,6 +326,7 @@ fn lr_json(i: &LimitRangeItem) -> Value {
         json!(match i.type_ {
             LimitType::Pod => "Pod",
             LimitType::Container => "Container",
+            _ => "PersistentVolumeClaim",
         }),
     );
     for (k, l) in [("min", i.min), ("max", i.max), ("default", i.default)] {
@@ -711,18 +718,23 @@ fn container_state(input: &Value, expect: &Value) -> Outcome {
         .flatten()
     {
         let t = ts(&op["t"])?;
-        let r = match str_of(op, "op")? {
+        // Upstream's bool: the sample was used / the OOM was recorded.
+        let used = match str_of(op, "op")? {
             "add_sample" => {
                 let u = i64_of(op, "usage")?;
-                match str_of(op, "resource")? {
+                let r = match str_of(op, "resource")? {
                     "cpu" => c.add_cpu_sample(&mut agg, t, u),
-                    _ => c.add_memory_sample(&mut agg, t, u),
-                }
+                    "memory" => c.add_memory_sample(&mut agg, t, u),
+                    r => return Err(format!("unknown resource {r}")),
+                };
+                r.is_ok_and(SampleOutcome::is_used)
             }
-            "record_oom" => c.record_oom(&mut agg, t, i64_of(op, "requested_memory")?),
+            "record_oom" => c
+                .record_oom(&mut agg, t, i64_of(op, "requested_memory")?)
+                .is_ok(),
             o => return Err(format!("unknown op {o}")),
         };
-        results.push(json!(r.is_ok()));
+        results.push(json!(used));
     }
     if let Some(w) = expect.get("op_results") {
         check("op_results", w, &Value::Array(results))?;
@@ -847,15 +859,28 @@ fn aggregate_state(input: &Value, expect: &Value) -> Outcome {
                 .get("total_samples_count")
                 .and_then(Value::as_u64)
                 .unwrap_or(0);
-            for (k, is_cpu) in [("cpu_samples", true), ("memory_samples", false)] {
-                for s in input.get(k).and_then(Value::as_array).into_iter().flatten() {
+            for (keys, is_cpu) in [
+                (["cpu_samples", "cpu_ops"], true),
+                (["memory_samples", "memory_ops"], false),
+            ] {
+                for s in keys
+                    .iter()
+                    .filter_map(|k| input.get(*k).and_then(Value::as_array))
+                    .flatten()
+                {
                     let t = opt_ts(s.get("t"))?.unwrap_or(Timestamp(0));
                     let h = if is_cpu { &mut a.cpu } else { &mut a.memory };
-                    h.add_sample(f64_of(s, "value")?, f64_of(s, "weight")?, t)
-                        .map_err(|e| e.to_string())?;
+                    let (v, w) = (f64_of(s, "value")?, f64_of(s, "weight")?);
+                    match s.get("op").and_then(Value::as_str).unwrap_or("add") {
+                        "add" => h.add_sample(v, w, t),
+                        "subtract" => h.subtract_sample(v, w, t),
+                        o => return Err(format!("unknown op {o}")),
+                    }
+                    .map_err(|e| e.to_string())?;
                 }
             }
             let cp = a.save_checkpoint();
+            let count = |h: &HistogramCheckpoint| json!(h.bucket_weights.len());
             for (k, w) in expect.as_object().into_iter().flatten() {
                 match k.as_str() {
                     "tolerance" => {}
@@ -873,6 +898,26 @@ fn aggregate_state(input: &Value, expect: &Value) -> Outcome {
                         w.as_bool(),
                         Some(!cp.memory_histogram.bucket_weights.is_empty()),
                     )?,
+                    // Buckets kept after rounding to the 0..10000 scale (upstream `assert.Len`),
+                    // spelled `cpu_bucket_count`, `memory_bucket_weights_len`, ...
+                    k if bucket_count_key(k).is_some() => {
+                        let h = if bucket_count_key(k) == Some(true) {
+                            &cp.cpu_histogram
+                        } else {
+                            &cp.memory_histogram
+                        };
+                        check(k, w.clone(), count(h))?
+                    }
+                    "cpu_bucket_weights" => check(
+                        k,
+                        cp_json(&checkpoint_of(&json!({"bucket_weights": w}))?).1,
+                        cp_json(&cp.cpu_histogram).1,
+                    )?,
+                    "memory_bucket_weights" => check(
+                        k,
+                        cp_json(&checkpoint_of(&json!({"bucket_weights": w}))?).1,
+                        cp_json(&cp.memory_histogram).1,
+                    )?,
                     "cpu_histogram" => {
                         check(k, cp_json(&checkpoint_of(w)?), cp_json(&cp.cpu_histogram))?
                     }
@@ -886,8 +931,210 @@ fn aggregate_state(input: &Value, expect: &Value) -> Outcome {
             }
             Ok(())
         }
+        "aggregate_by_container_name" => aggregate_by_name(input, expect),
         o => Err(format!("unsupported aggregate_state op {o}")),
     }
+}
+
+/// `Some(true)` for a CPU bucket-count expectation, `Some(false)` for memory: `<res>_buckets`,
+/// `<res>_bucket_count`, `<res>_bucket_weights_len`, `<res>_bucket_weights_count`, ... (not
+/// `<res>_bucket_weights`, the map itself).
+fn bucket_count_key(k: &str) -> Option<bool> {
+    let (cpu, rest) = match k.split_once('_')? {
+        ("cpu", r) => (true, r),
+        ("memory", r) => (false, r),
+        _ => return None,
+    };
+    matches!(
+        rest,
+        "buckets"
+            | "num_buckets"
+            | "bucket_count"
+            | "buckets_count"
+            | "bucket_weights_count"
+            | "bucket_weights_len"
+            | "bucket_weights_length"
+            | "bucket_weights_size"
+    )
+    .then_some(cpu)
+}
+
+/// `AggregateStateByContainerName`: containers of pods (`containers: [{pod, name, labels?,
+/// samples: [add_sample ops]}]`, or inline `cpu_cores`/`cpu_millicores`/`memory_bytes` at `t`),
+/// each feeding the aggregate of its key (container name + pod labels, else + pod), grouped
+/// by container name.
+fn aggregate_by_name(input: &Value, expect: &Value) -> Outcome {
+    let cfg = AggregationConfig::default();
+    let now = opt_ts(input.get("now"))?.unwrap_or(Timestamp(0));
+    let default_t = opt_ts(input.get("t").or_else(|| input.get("timestamp")))?;
+    // Aggregation key -> (container name, aggregate); per (pod, container) its ContainerState.
+    let mut aggregates: BTreeMap<(String, String), (String, AggregateContainerState)> =
+        BTreeMap::new();
+    let mut states: BTreeMap<(String, String), ContainerState> = BTreeMap::new();
+    let containers = input
+        .get("containers")
+        .and_then(Value::as_array)
+        .ok_or("containers: expected a list")?;
+    let name_of = |c: &Value| -> R<String> {
+        ["name", "container", "container_name"]
+            .iter()
+            .find_map(|k| c.get(*k).and_then(Value::as_str))
+            .map(str::to_owned)
+            .ok_or_else(|| format!("container without a name: {c}"))
+    };
+    let pod_of = |c: &Value| -> String {
+        ["pod", "pod_id", "pod_name"]
+            .iter()
+            .find_map(|k| c.get(*k))
+            .map_or(String::new(), |p| match p {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+    };
+    let mut feed = |pod: &str, key_of_pod: &str, name: &str, op: &Value| -> Outcome {
+        let key = (key_of_pod.to_owned(), name.to_owned());
+        if !aggregates.contains_key(&key) {
+            let a = AggregateContainerState::new(&cfg, now).map_err(|e| e.to_string())?;
+            aggregates.insert(key.clone(), (name.to_owned(), a));
+        }
+        let Some((_, agg)) = aggregates.get_mut(&key) else {
+            return Err("aggregate".into());
+        };
+        let c = states.entry((pod.to_owned(), name.to_owned())).or_default();
+        let Some(t) = opt_ts(op.get("t"))?.or(default_t) else {
+            return Err(format!("sample without a time: {op}"));
+        };
+        match str_of(op, "op").unwrap_or("add_sample") {
+            "add_sample" => {
+                let u = i64_of(op, "usage")?;
+                match str_of(op, "resource")? {
+                    "cpu" => c.add_cpu_sample(agg, t, u),
+                    "memory" => c.add_memory_sample(agg, t, u),
+                    r => return Err(format!("unknown resource {r}")),
+                }
+                .map(|_| ())
+            }
+            "record_oom" => c.record_oom(agg, t, i64_of(op, "requested_memory")?),
+            o => return Err(format!("unknown op {o}")),
+        }
+        .map_err(|e| e.to_string())
+    };
+    let mut order = Vec::new();
+    for c in containers {
+        let name = name_of(c)?;
+        let pod = pod_of(c);
+        let key = c
+            .get("labels")
+            .or_else(|| c.get("pod_labels"))
+            .map_or_else(|| format!("pod:{pod}"), |l| format!("labels:{l}"));
+        order.push((pod.clone(), key.clone(), name.clone()));
+        for op in c
+            .get("samples")
+            .or_else(|| c.get("ops"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            feed(&pod, &key, &name, op)?;
+        }
+    }
+    // Inline usage, CPU of every container first, then memory (upstream's test order).
+    for (field, resource) in [
+        ("cpu_cores", "cpu"),
+        ("cpu_millicores", "cpu"),
+        ("memory_bytes", "memory"),
+    ] {
+        for (c, (pod, key, name)) in containers.iter().zip(&order) {
+            if let Some(v) = c.get(field).and_then(Value::as_f64) {
+                let usage = match field {
+                    "cpu_cores" => cpu_amount_from_cores(v),
+                    "cpu_millicores" => v as i64,
+                    _ => memory_amount_from_bytes(v),
+                };
+                let op = json!({"resource": resource, "usage": usage, "t": c.get("t")});
+                feed(pod, key, name, &op)?;
+            }
+        }
+    }
+    let by_name = aggregate_by_container_name(&cfg, now, aggregates.into_values())
+        .map_err(|e| e.to_string())?;
+    let per_name = |w: &Value, what: &str| -> R<Vec<(String, Value)>> {
+        Ok(w.as_object()
+            .ok_or_else(|| format!("{what}: expected an object by container name"))?
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    };
+    let get = |name: &str| -> R<&AggregateContainerState> {
+        by_name
+            .get(name)
+            .ok_or_else(|| format!("no aggregate for container {name:?}"))
+    };
+    for (k, w) in expect.as_object().into_iter().flatten() {
+        match k.as_str() {
+            "tolerance" => {}
+            "container_names" | "names" | "keys" => check(
+                k,
+                w.as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect::<BTreeSet<_>>(),
+                by_name.keys().map(String::as_str).collect(),
+            )?,
+            "contains" => {
+                for n in w.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                    get(n)?;
+                }
+            }
+            "total_samples_count" => {
+                for (n, c) in per_name(w, k)? {
+                    check(
+                        &format!("{k}[{n}]"),
+                        c.as_u64(),
+                        Some(get(&n)?.total_samples_count),
+                    )?;
+                }
+            }
+            "first_sample_start" | "last_sample_start" => {
+                for (n, t) in per_name(w, k)? {
+                    let a = get(&n)?;
+                    let got = if k == "first_sample_start" {
+                        a.first_sample_start
+                    } else {
+                        a.last_sample_start
+                    };
+                    check(&format!("{k}[{n}]"), opt_ts(Some(&t))?, got)?;
+                }
+            }
+            "memory_histogram_equals"
+            | "memory_equals"
+            | "memory_peaks"
+            | "cpu_histogram_equals"
+            | "cpu_equals" => {
+                let cpu = k.starts_with("cpu");
+                for (n, ops) in per_name(w, k)? {
+                    let ops = ops.get("ops").unwrap_or(&ops);
+                    let (o, hl) = if cpu {
+                        (cfg.cpu_histogram_options, cfg.cpu_half_life_ms)
+                    } else {
+                        (cfg.memory_histogram_options, cfg.memory_half_life_ms)
+                    };
+                    let mut want = DecayingHistogram::new(o, hl).map_err(|e| e.to_string())?;
+                    for op in ops.as_array().into_iter().flatten() {
+                        let t = opt_ts(op.get("t"))?.unwrap_or(Timestamp(0));
+                        want.add_sample(f64_of(op, "value")?, f64_of(op, "weight")?, t)
+                            .map_err(|e| e.to_string())?;
+                    }
+                    let a = get(&n)?;
+                    let got = if cpu { &a.cpu } else { &a.memory };
+                    check(&format!("{k}[{n}]"), true, want.equals(got))?;
+                }
+            }
+            _ => return Err(format!("unsupported expectation {k}")),
+        }
+    }
+    Ok(())
 }
 
 fn compare_aggregate(a: &AggregateContainerState, expect: &Value) -> Outcome {

@@ -18,11 +18,12 @@ Time
 
 Samples
     CPU in cores (average over the sample's window), memory in bytes (working set). NaN,
-    infinities, negative values and timestamps going backwards raise
-    :class:`~tidescale.InvalidInputError` (also a ``ValueError``); a batch is validated as a
-    whole first, so a rejected batch leaves the recommender unchanged. CPU samples of one
-    stream must be strictly increasing in time (upstream drops the others); memory samples may
-    repeat a timestamp.
+    infinities and negative values raise :class:`~tidescale.InvalidInputError` (also a
+    ``ValueError``); a batch is validated as a whole first, so a rejected batch leaves the
+    recommender unchanged. Repeated and late timestamps are not errors: as upstream, a CPU
+    value not strictly after the stream's previous CPU sample and a memory value before its
+    previous memory sample are discarded and counted (``discarded_samples(container)``);
+    ``add_samples`` returns how many samples were used whole, ``add_sample`` whether it was.
 """
 
 from __future__ import annotations
