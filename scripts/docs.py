@@ -54,7 +54,7 @@ SETUP = [
     (re.compile(r"^cargo build -p tidescale-ffi\b"), "scripts/install-c builds it"),
     (re.compile(r"^cargo install --path cli\b"), "the tests use the built binary instead"),
     (re.compile(r"^python3 -m venv \.venv\b"), "scripts/test-python creates .venv"),
-    (re.compile(r"^pip install \./python(\[yaml\])?$"), "scripts/test-python installs the wheel"),
+    (re.compile(r"^pip install (\./python|'\./python\[yaml\]')(\s|$)"), "scripts/test-python installs the wheel"),
 ]
 KNOWN = {"rust", "python", "c", "sh", "text", "cmake"}
 

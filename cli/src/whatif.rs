@@ -165,9 +165,18 @@ pub(crate) fn run(
         pods: &pods,
         metrics: &values,
     };
-    ctl.step(now, &obs)
+    let not_given = metrics
+        .iter()
+        .zip(&readings)
+        .filter(|(_, r)| matches!(r, Reading::Unavailable))
+        .map(|(m, _)| m.name().to_owned())
+        .collect();
+    let mut d = ctl
+        .step(now, &obs)
         .cloned()
-        .map_err(|e| WhatIfError::input(e.to_string()))
+        .map_err(|e| WhatIfError::input(e.to_string()))?;
+    d.not_given = not_given;
+    Ok(d)
 }
 
 pub(crate) fn reading(

@@ -352,3 +352,46 @@ fn help_and_version() {
     let out = run(&[]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_value_the_sync_did_not_evaluate_is_named() {
+    // 4 replicas below minReplicas 5: Kubernetes scales to 5 without reading metrics, so the
+    // --set value is not used; the answer says so instead of dropping it in silence.
+    let d = what_if(
+        "17-hpa-with-custom-metrics.yaml",
+        4,
+        &["http_requests_per_second=2000"],
+    );
+    assert_eq!(d["desiredReplicas"], 5);
+    assert_eq!(d["metrics"], serde_json::json!([]));
+    assert_eq!(
+        d["unevaluatedMetrics"],
+        serde_json::json!(["http_requests_per_second"])
+    );
+    assert_eq!(
+        d["reasons"][1],
+        "the value given for http_requests_per_second was not evaluated: the current replica \
+         count is below minReplicas, so the controller scales to minReplicas without reading \
+         metrics"
+    );
+}
+
+#[test]
+fn what_if_without_a_value_says_none_was_given() {
+    let d = what_if("01-basic-cpu-based-hpa.yaml", 4, &[]);
+    assert_eq!(d["rescale"], false);
+    assert_eq!(d["notGivenMetrics"], serde_json::json!(["cpu"]));
+    let reasons: Vec<&str> = d["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r.as_str())
+        .collect();
+    assert!(
+        reasons.contains(
+            &"no value was given for cpu: it counts as unavailable, as when the metrics API \
+              fails (give a value to evaluate it)"
+        ),
+        "{reasons:?}"
+    );
+}

@@ -146,7 +146,8 @@ impl State {
         obs: &OwnedObservation,
     ) -> Result<tidescale::hpa::Decision, tidescale::hpa::HpaError> {
         let readings = obs.readings();
-        self.ctl
+        let mut d = self
+            .ctl
             .step(
                 obs.now,
                 &Observation {
@@ -155,7 +156,13 @@ impl State {
                     metrics: &readings,
                 },
             )
-            .cloned()
+            .cloned()?;
+        let metrics = &self.ctl.hpa().spec.metrics;
+        d.not_given = obs
+            .not_given()
+            .filter_map(|i| metrics.get(i).map(|m| m.name().to_owned()))
+            .collect();
+        Ok(d)
     }
 
     /// The HPA with the last decision folded into `status`, so that a controller rebuilt from

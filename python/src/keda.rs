@@ -449,17 +449,10 @@ impl KedaDecision {
         self.d.explanation()
     }
 
-    /// `"scale from 0 to 1 replicas"`, `"stay at 4 replicas"`, ...
+    /// `"scale up from 0 to 1 replica"`, `"stay at 4 replicas"`, ... (the core's words)
     #[getter]
     fn headline(&self) -> String {
-        let (from, to) = (self.d.keda.current_replicas, self.d.desired_replicas);
-        if from == to {
-            format!("stay at {to} replicas")
-        } else if to > from {
-            format!("scale up from {from} to {to} replicas")
-        } else {
-            format!("scale down from {from} to {to} replicas")
-        }
+        self.d.headline()
     }
 
     /// The headline and the reasons as one paragraph.

@@ -281,6 +281,8 @@ enum Slot {
     Object(i64),
     External(usize),
     Unavailable,
+    /// Not in the `metrics` dict (unavailable, and the decision says no value was given).
+    NotGiven,
 }
 
 impl OwnedObservation {
@@ -298,9 +300,18 @@ impl OwnedObservation {
                     .externals
                     .get(i)
                     .map_or(MetricValues::Unavailable, |v| MetricValues::External(v)),
-                Slot::Unavailable => MetricValues::Unavailable,
+                Slot::Unavailable | Slot::NotGiven => MetricValues::Unavailable,
             })
             .collect()
+    }
+
+    /// Indices of the manifest's metrics the `metrics` dict left out.
+    pub(crate) fn not_given(&self) -> impl Iterator<Item = usize> + '_ {
+        self.values
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s, Slot::NotGiven))
+            .map(|(i, _)| i)
     }
 }
 
@@ -395,7 +406,7 @@ pub(crate) fn build(
         pods,
         samples: Vec::new(),
         externals: Vec::new(),
-        values: vec![Slot::Unavailable; infos.len()],
+        values: vec![Slot::NotGiven; infos.len()],
     };
     let Some(metrics) = args.metrics else {
         return Ok(obs);
@@ -415,6 +426,9 @@ pub(crate) fn build(
             )));
         };
         if v.is_none() {
+            if let Some(s) = obs.values.get_mut(idx) {
+                *s = Slot::Unavailable;
+            }
             continue;
         }
         let Some(info) = infos.get(idx) else {

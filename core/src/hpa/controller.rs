@@ -179,6 +179,17 @@ pub struct Decision {
     pub conditions: Vec<Condition>,
     /// The error the sync returns (it may still have scaled: a partial metric failure).
     pub error: Option<String>,
+    /// Names of the `spec.metrics` entries whose values the observation gave but this sync did
+    /// not evaluate, because it decided without metrics (the current count is outside
+    /// `[minReplicas, maxReplicas]` or scaling is disabled; `rescale_reason` or the
+    /// `ScalingActive` condition says which). Kubernetes does the same, silently; the reasons
+    /// say it.
+    pub unevaluated: Vec<String>,
+    /// Names of the `spec.metrics` entries the caller gave no value for, when the caller says
+    /// so (a what-if question without a value for them, a Python `step` whose `metrics` leave
+    /// them out): they were evaluated as unavailable, as when the metrics API fails, and the
+    /// reasons say that no value was given. The controller never sets this.
+    pub not_given: Vec<String>,
 }
 
 impl Decision {
@@ -451,6 +462,7 @@ impl Controller {
         d.limited_by = None;
         d.rescale_reason.clear();
         d.error = None;
+        d.unevaluated.clear();
         self.condition(
             ConditionType::AbleToScale,
             ConditionStatus::True,
@@ -485,6 +497,14 @@ impl Controller {
             };
 
         let mut desired;
+        if disabled || current > max || (current < min && !(master && current == 0)) {
+            // decided without metrics: name the values the host gave that go unused
+            for (name, values) in self.metric_names.iter().zip(obs.metrics) {
+                if !matches!(values, MetricValues::Unavailable) {
+                    self.decision.unevaluated.push(name.to_string());
+                }
+            }
+        }
         if disabled {
             desired = 0;
             self.condition(
