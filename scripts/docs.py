@@ -3,8 +3,9 @@
 
     python3 scripts/docs.py check             classify every block; fail on one it cannot run
     python3 scripts/docs.py run-sh            run the shell blocks (tidescale = the built binary)
-    python3 scripts/docs.py run-python PY     run the Python blocks with interpreter PY
+    .venv/bin/python scripts/docs.py run-python   run the Python blocks (tidescale installed)
     python3 scripts/docs.py extract-c DIR     write the C blocks to DIR (scripts/test-c builds them)
+    python3 scripts/docs.py extract-python DIR  one module per file, for mypy --strict
     python3 scripts/docs.py c-build-lines     print the documented `cc ... app.c ...` build lines
 
 How each fence is run (the first word of the info string is the language, as GitHub reads it):
@@ -298,6 +299,19 @@ def extract_c(outdir: str) -> int:
     return 0
 
 
+def extract_python(outdir: str) -> int:
+    """One module per documentation file (its blocks in order), for mypy --strict."""
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    for p in doc_files():
+        bs = [b for b in blocks(p) if b.lang == "python"]
+        if bs:
+            name = re.sub(r"[^A-Za-z0-9]+", "_", str(p.relative_to(ROOT).with_suffix("")))
+            (out / f"docs_{name}.py").write_text("".join(b.body for b in bs))
+            print(out / f"docs_{name}.py")
+    return 0
+
+
 def c_build_lines() -> int:
     for b in all_blocks():
         if b.lang == "sh" and b.attrs != ["norun"]:
@@ -316,6 +330,8 @@ def main(argv: list[str]) -> int:
         return run_python()
     if len(argv) == 3 and argv[1] == "extract-c":
         return extract_c(argv[2])
+    if len(argv) == 3 and argv[1] == "extract-python":
+        return extract_python(argv[2])
     if len(argv) >= 2 and argv[1] == "c-build-lines":
         return c_build_lines()
     if len(argv) == 3 and argv[1] == "compare":

@@ -453,3 +453,30 @@ def test_replica_calculation_one_shot() -> None:
     ]:
         with pytest.raises(ValueError):
             hpa.replica_calculation(**bad)  # type: ignore[arg-type]
+
+
+def test_a_metric_left_out_is_named_as_not_given() -> None:
+    d = hpa.what_if(manifest_text("01-basic-cpu-based-hpa.yaml"), replicas=4)
+    assert not d.rescale
+    assert (
+        "no value was given for cpu: it counts as unavailable, as when the metrics API fails "
+        "(give a value to evaluate it)" in d.reasons
+    )
+    assert d.to_dict()["notGivenMetrics"] == ["cpu"]
+    # a value given as None is "unavailable" on purpose: no note
+    d = hpa.what_if(manifest_text("01-basic-cpu-based-hpa.yaml"), replicas=4, cpu=None)
+    assert d.to_dict()["notGivenMetrics"] == []
+
+
+def test_a_value_the_sync_did_not_evaluate_is_named() -> None:
+    # 4 replicas below minReplicas 5: the HPA scales to 5 without reading metrics
+    text = manifest_text("17-hpa-with-custom-metrics.yaml")
+    d = hpa.what_if(text, replicas=4, http_requests_per_second=2000)
+    assert d.desired_replicas == 5
+    assert d.metrics == []
+    assert d.to_dict()["unevaluatedMetrics"] == ["http_requests_per_second"]
+    assert d.reasons[-1] == (
+        "the value given for http_requests_per_second was not evaluated: the current replica "
+        "count is below minReplicas, so the controller scales to minReplicas without reading "
+        "metrics"
+    )
