@@ -165,12 +165,13 @@ pub(crate) fn run(
         pods: &pods,
         metrics: &values,
     };
-    let not_given = metrics
-        .iter()
-        .zip(&readings)
-        .filter(|(_, r)| matches!(r, Reading::Unavailable))
-        .map(|(m, _)| m.name().to_owned())
-        .collect();
+    // no --set at all: say so (a metric left out next to a --set one is plainly unavailable,
+    // as in the Python door)
+    let not_given = if w.levels.is_empty() {
+        metrics.iter().map(|m| m.name().to_owned()).collect()
+    } else {
+        Vec::new()
+    };
     let mut d = ctl
         .step(now, &obs)
         .cloned()

@@ -24,7 +24,19 @@ pub(crate) fn object_from_py<T: serde::de::DeserializeOwned>(
     name: Option<&str>,
 ) -> PyResult<T> {
     let loaded = if let Ok(s) = manifest.cast::<PyString>() {
-        load::<T>(&s.to_cow()?, kind, name)
+        let text = s.to_cow()?;
+        load::<T>(&text, kind, name).map_err(|mut e| {
+            // one line of text that held no object: most likely a file name
+            if e.kind == tidescale::manifest::ManifestErrorKind::NotFound
+                && !text.trim().contains('\n')
+            {
+                e.message.push_str(
+                    "; to read a manifest file, use from_file(path) (hpa.Controller.from_file, \
+                     vpa.Recommender.from_file, keda.ScaledObject.from_file)",
+                );
+            }
+            e
+        })
     } else if manifest.is_instance_of::<PyDict>()
         || manifest.is_instance_of::<pyo3::types::PyList>()
         || manifest.is_instance_of::<PyTuple>()
@@ -36,15 +48,15 @@ pub(crate) fn object_from_py<T: serde::de::DeserializeOwned>(
         };
         pick::<T>(docs, kind, name)
     } else {
-        Err(LoadError {
-            kind: tidescale::manifest::ManifestErrorKind::InvalidObject,
-            document: None,
-            path: None,
-            message: format!(
+        Err(LoadError::new(
+            tidescale::manifest::ManifestErrorKind::InvalidObject,
+            None,
+            None,
+            format!(
                 "a manifest is YAML/JSON text or a dict, not a {}",
                 manifest.get_type().name()?
             ),
-        })
+        ))
     };
     loaded.map(|l| l.object).map_err(manifest_error)
 }

@@ -23,7 +23,13 @@ pub(crate) fn unknown_metric(msg: impl Into<String>) -> PyErr {
 
 /// A manifest that does not read: `ManifestError(message, document, path)`.
 pub(crate) fn manifest_error(e: LoadError) -> PyErr {
-    ManifestError::new_err((e.to_string(), e.document, e.path))
+    // one line, then (syntax errors) the offending line with a caret
+    let mut msg = e.to_string();
+    if let Some(x) = &e.excerpt {
+        msg.push('\n');
+        msg.push_str(x);
+    }
+    ManifestError::new_err((msg, e.document, e.path))
 }
 
 /// Errors of the VPA core: bad values and checkpoints are `InvalidInputError`, a manifest

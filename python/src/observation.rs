@@ -305,13 +305,12 @@ impl OwnedObservation {
             .collect()
     }
 
-    /// Indices of the manifest's metrics the `metrics` dict left out.
+    /// Indices of the manifest's metrics, when `metrics` gave no value at all (absent or an
+    /// empty dict: a what-if without values); empty when any metric was named, so that a
+    /// metric left out of a non-empty dict stays plainly unavailable (as in `Fleet.step`).
     pub(crate) fn not_given(&self) -> impl Iterator<Item = usize> + '_ {
-        self.values
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| matches!(s, Slot::NotGiven))
-            .map(|(i, _)| i)
+        let none_given = self.values.iter().all(|s| matches!(s, Slot::NotGiven));
+        (0..self.values.len()).filter(move |_| none_given)
     }
 }
 

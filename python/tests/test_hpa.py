@@ -480,3 +480,22 @@ def test_a_value_the_sync_did_not_evaluate_is_named() -> None:
         "count is below minReplicas, so the controller scales to minReplicas without reading "
         "metrics"
     )
+
+
+def test_a_file_name_instead_of_manifest_text_points_to_from_file() -> None:
+    with pytest.raises(ManifestError) as e:
+        hpa.Controller("examples/manifests/01-basic-cpu-based-hpa.yaml")
+    msg = str(e.value)
+    assert (
+        'document 0 is the text "examples/manifests/01-basic-cpu-based-hpa.yaml", not a '
+        "mapping: pass the manifest's contents, not a file name" in msg
+    )
+    assert "hpa.Controller.from_file" in msg
+
+
+def test_a_yaml_syntax_error_is_one_line() -> None:
+    with pytest.raises(ManifestError) as e:
+        hpa.Controller("a: 1\n---\nkind: HorizontalPodAutoscaler\nspec: [\n  maxReplicas: 3\n")
+    assert str(e.value) == (
+        "invalid YAML at line 4, column 7: unclosed bracket '['\n4 | spec: [\n  |       ^"
+    )

@@ -186,9 +186,10 @@ pub struct Decision {
     /// say it.
     pub unevaluated: Vec<String>,
     /// Names of the `spec.metrics` entries the caller gave no value for, when the caller says
-    /// so (a what-if question without a value for them, a Python `step` whose `metrics` leave
-    /// them out): they were evaluated as unavailable, as when the metrics API fails, and the
-    /// reasons say that no value was given. The controller never sets this.
+    /// so (the doors do when a question gives no metric value at all: `hpa what-if` without
+    /// `--set`, a Python `step` with no `metrics`): they were evaluated as unavailable, as when
+    /// the metrics API fails, and the reasons say that no value was given. The controller
+    /// never sets this.
     pub not_given: Vec<String>,
 }
 
