@@ -412,7 +412,17 @@ fn a_command_group_without_its_command_is_a_usage_error() {
 fn hpa_now_accepts_rfc3339_like_every_subcommand() {
     let m = manifest("01-basic-cpu-based-hpa.yaml");
     let secs = json_of(&run(&[
-        "hpa", "what-if", &m, "-r", "3", "--set", "cpu=140%", "--now", "1714986000", "-o", "json",
+        "hpa",
+        "what-if",
+        &m,
+        "-r",
+        "3",
+        "--set",
+        "cpu=140%",
+        "--now",
+        "1714986000",
+        "-o",
+        "json",
     ]));
     let rfc = json_of(&run(&[
         "hpa",
@@ -430,7 +440,10 @@ fn hpa_now_accepts_rfc3339_like_every_subcommand() {
     assert_eq!(rfc["desiredReplicas"], 6);
     assert_eq!(secs, rfc);
     let bad = run(&["hpa", "what-if", &m, "-r", "3", "--now", "yesterday"]);
-    assert_usage_error(&bad, &["--now yesterday: expected Unix seconds or an RFC 3339 time"]);
+    assert_usage_error(
+        &bad,
+        &["--now yesterday: expected Unix seconds or an RFC 3339 time"],
+    );
 }
 
 #[test]
@@ -455,7 +468,9 @@ fn a_file_name_where_the_manifest_text_belongs_says_so() {
     );
     assert_usage_error(
         &out,
-        &["document 0 is the text \"examples/manifests/01-basic-cpu-based-hpa.yaml\", not a \
-           mapping: pass the manifest's contents, not a file name"],
+        &[
+            "document 0 is the text \"examples/manifests/01-basic-cpu-based-hpa.yaml\", not a \
+           mapping: pass the manifest's contents, not a file name",
+        ],
     );
 }

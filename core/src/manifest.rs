@@ -207,8 +207,7 @@ pub fn documents(text: &str) -> Result<Vec<(usize, Value)>, ManifestError> {
                 }
                 None => (format!("invalid YAML: {plain}"), None),
             };
-            let mut err =
-                ManifestError::new(ManifestErrorKind::InvalidYaml, None, None, message);
+            let mut err = ManifestError::new(ManifestErrorKind::InvalidYaml, None, None, message);
             err.excerpt = excerpt;
             err
         })?

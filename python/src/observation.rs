@@ -305,12 +305,13 @@ impl OwnedObservation {
             .collect()
     }
 
-    /// Indices of the manifest's metrics, when `metrics` gave no value at all (absent or an
-    /// empty dict: a what-if without values); empty when any metric was named, so that a
-    /// metric left out of a non-empty dict stays plainly unavailable (as in `Fleet.step`).
+    /// Indices of the manifest's metrics when `metrics` was not given at all.
     pub(crate) fn not_given(&self) -> impl Iterator<Item = usize> + '_ {
-        let none_given = self.values.iter().all(|s| matches!(s, Slot::NotGiven));
-        (0..self.values.len()).filter(move |_| none_given)
+        self.values
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s, Slot::NotGiven))
+            .map(|(i, _)| i)
     }
 }
 
@@ -405,7 +406,16 @@ pub(crate) fn build(
         pods,
         samples: Vec::new(),
         externals: Vec::new(),
-        values: vec![Slot::NotGiven; infos.len()],
+        // no `metrics` at all (a what-if without values): the decision says none was given;
+        // a metric left out of a dict (as in `Fleet.step`) is plainly unavailable
+        values: vec![
+            if args.metrics.is_none() {
+                Slot::NotGiven
+            } else {
+                Slot::Unavailable
+            };
+            infos.len()
+        ],
     };
     let Some(metrics) = args.metrics else {
         return Ok(obs);
@@ -425,9 +435,6 @@ pub(crate) fn build(
             )));
         };
         if v.is_none() {
-            if let Some(s) = obs.values.get_mut(idx) {
-                *s = Slot::Unavailable;
-            }
             continue;
         }
         let Some(info) = infos.get(idx) else {

@@ -463,9 +463,11 @@ def test_a_metric_left_out_is_named_as_not_given() -> None:
         "(give a value to evaluate it)" in d.reasons
     )
     assert d.to_dict()["notGivenMetrics"] == ["cpu"]
-    # a value given as None is "unavailable" on purpose: no note
-    d = hpa.what_if(manifest_text("01-basic-cpu-based-hpa.yaml"), replicas=4, cpu=None)
+    # a metrics dict that leaves cpu out (or gives None) means "unavailable": no note
+    ctl = hpa.Controller(manifest_text("01-basic-cpu-based-hpa.yaml"))
+    d = ctl.step(now=0.0, replicas=4, metrics={"cpu": None})
     assert d.to_dict()["notGivenMetrics"] == []
+    assert not any("no value was given" in r for r in d.reasons)
 
 
 def test_a_value_the_sync_did_not_evaluate_is_named() -> None:

@@ -210,16 +210,16 @@ impl fmt::Display for Decision {
             let mark = if Some(i) == self.chosen_metric {
                 "*"
             } else {
-                " "
+                ""
             };
             match &m.result {
                 Ok(p) => write!(
                     f,
-                    "; {mark}{} {}: ratio {:.3} -> {} replicas",
+                    "; {mark}{} {}: ratio {:.3} -> {}",
                     m.source.as_str(),
                     m.name,
                     p.ratio,
-                    p.replicas
+                    super::report::replicas(p.replicas)
                 )?,
                 Err(e) => write!(f, "; {} {}: {}", m.source.as_str(), m.name, e.message)?,
             }
@@ -232,7 +232,13 @@ impl fmt::Display for Decision {
         if let Some(r) = self.limited_by {
             write!(f, "; limited by {}", r.as_str())?;
         }
-        if let Some(e) = &self.error {
+        for note in super::report::input_notes(self) {
+            write!(f, "; {note}")?;
+        }
+        // (a failed metric's message is already above: not repeated)
+        if let Some(e) = &self.error
+            && self.metrics.iter().all(|m| m.result.is_ok())
+        {
             write!(f, "; error: {e}")?;
         }
         Ok(())
