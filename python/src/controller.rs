@@ -10,7 +10,7 @@ use tidescale::hpa::{
     Observation, Settings,
 };
 
-use crate::convert::{from_json, seconds, to_json};
+use crate::convert::{from_json, history_from_py, history_to_py, seconds, to_json};
 use crate::decision::Decision;
 use crate::errors::{hpa_error, invalid_input, manifest_error};
 use crate::observation::{MetricInfo, OwnedObservation, PodCache, StepArgs, build, metric_infos};
@@ -318,13 +318,12 @@ impl Controller {
 
     /// The history (recommendations and scale events) as a JSON-able dict.
     fn history<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, self.lock().ctl.history())
+        history_to_py(py, self.lock().ctl.history())
     }
 
     /// Replaces the history with one saved by `history()`.
     fn set_history(&self, history: &Bound<'_, PyAny>) -> PyResult<()> {
-        let h: History = serde_path_to_error::deserialize(to_json(history)?)
-            .map_err(|e| invalid_input(format!("history.{}: {}", e.path(), e.inner())))?;
+        let h: History = history_from_py("history", history)?;
         self.lock().ctl.set_history(h);
         Ok(())
     }
@@ -344,7 +343,7 @@ impl Controller {
             (
                 to_py(py, &st.manifest_with_status())?,
                 to_py(py, st.ctl.settings())?,
-                to_py(py, st.ctl.history())?,
+                history_to_py(py, st.ctl.history())?,
             )
         };
         let cls: Bound<'py, PyType> = slf.get_type();

@@ -20,7 +20,7 @@ use tidescale::keda::{
 use tidescale::manifest::{SCALED_JOB, SCALED_OBJECT};
 
 use crate::controller::{object_from_py, settings_from_py, to_py};
-use crate::convert::{from_json, seconds, to_json};
+use crate::convert::{from_json, history_from_py, history_to_py, seconds, to_json};
 use crate::decision::Decision;
 use crate::errors::{core_error, invalid_input, keda_error, unknown_metric};
 
@@ -651,7 +651,7 @@ impl KedaScaledObject {
 
     /// The HPA's history (recommendations and scale events).
     fn hpa_history<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, self.lock().a.hpa().history())
+        history_to_py(py, self.lock().a.hpa().history())
     }
 
     /// `status.lastActiveTime` (seconds).
@@ -698,7 +698,7 @@ impl KedaScaledObject {
                     .last_active_time()
                     .map(Timestamp::as_secs_f64),
             )?;
-            state.set_item("hpa_history", to_py(py, st.a.hpa().history())?)?;
+            state.set_item("hpa_history", history_to_py(py, st.a.hpa().history())?)?;
             (
                 to_py(py, &st.so)?,
                 to_py(py, &st.settings)?,
@@ -721,11 +721,7 @@ impl KedaScaledObject {
             _ => None,
         };
         let history: Option<tidescale::hpa::History> = match state.get_item("hpa_history")? {
-            Some(h) if !h.is_none() => {
-                Some(serde_path_to_error::deserialize(to_json(&h)?).map_err(|e| {
-                    invalid_input(format!("hpa_history.{}: {}", e.path(), e.inner()))
-                })?)
-            }
+            Some(h) if !h.is_none() => Some(history_from_py("hpa_history", &h)?),
             _ => None,
         };
         let mut st = self.lock();

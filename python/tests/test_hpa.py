@@ -501,3 +501,20 @@ def test_a_yaml_syntax_error_is_one_line() -> None:
     assert str(e.value) == (
         "invalid YAML at line 4, column 7: unclosed bracket '['\n4 | spec: [\n  |       ^"
     )
+
+
+def test_history_times_are_seconds_like_now(cpu50: dict[str, Any]) -> None:
+    # one unit of time per door: `now` is float seconds, so are the history's times
+    ctl = _stabilizing(cpu50)
+    h = ctl.history()
+    assert [r["time"] for r in h["recommendations"]] == [0.0, 0.0, 60.0]
+    with pytest.raises(InvalidInputError, match=r"history.recommendations\[0\].time"):
+        hpa.Controller(cpu50).set_history({"recommendations": [{"replicas": 1, "time": "x"}]})
+
+
+def test_time_going_backwards_is_a_step_at_that_time(cpu50: dict[str, Any]) -> None:
+    # every controller accepts an earlier `now` (upstream tolerates clock skew)
+    ctl = hpa.Controller(cpu50)
+    ctl.step(now=100.0, replicas=2, metrics={"cpu": "50%"})
+    d = ctl.step(now=50.0, replicas=2, metrics={"cpu": "100%"})
+    assert d.desired_replicas == 4
