@@ -2,6 +2,7 @@
 """Docs are tests: every fenced block of README.md, python/README.md and docs/*.md runs.
 
     python3 scripts/docs.py check             classify every block; fail on one it cannot run
+    python3 scripts/docs.py selftest          the runner rejects what it must (wrong output, value)
     python3 scripts/docs.py run-sh            run the shell blocks (tidescale = the built binary)
     .venv/bin/python scripts/docs.py run-python   run the Python blocks (tidescale installed)
     python3 scripts/docs.py extract-c DIR     write the C blocks to DIR (scripts/test-c builds them)
@@ -321,7 +322,39 @@ def c_build_lines() -> int:
     return 0
 
 
+def selftest() -> int:
+    """The runner's own checks: what it must reject, it rejects."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        md = Path(d) / "t.md"
+        md.write_text("```sh\necho 1\n```\n\n```text\n1\n```\n\n```\nbare\n```\n\n"
+                      "```python\n1 + 1  # 3\nprint('a b')  # a ...\n```\n")
+        bs = blocks(md)
+        problems = []
+        if [b.lang for b in bs] != ["sh", "text", "", "python"]:
+            problems.append(f"fences read as {[b.lang for b in bs]}")
+        if bs[0].output is not bs[1]:
+            problems.append("a text block after an sh block is not its output")
+        if compare_output("x", "1\n", "2\n") is None:
+            problems.append("a different output passes")
+        if compare_output("x", "1\n...\n", "1\n2\n3\n") is not None:
+            problems.append("a trailing ... does not match the rest")
+        if not ellipsis_match("<D: up ...>", "<D: up from 1>") or ellipsis_match("3", "2"):
+            problems.append("ellipsis matching is wrong")
+        ns: dict[str, object] = {}
+        value = eval("1 + 1", ns)
+        if ellipsis_match(comments_by_line("1 + 1  # 3\n")[1], repr(value)):
+            problems.append("a wrong value in a comment passes")
+    for p in problems:
+        print(f"docs selftest: {p}", file=sys.stderr)
+    print(f"docs selftest: {'failed' if problems else 'ok'}")
+    return 1 if problems else 0
+
+
 def main(argv: list[str]) -> int:
+    if len(argv) >= 2 and argv[1] == "selftest":
+        return selftest()
     if len(argv) >= 2 and argv[1] == "check":
         return check()
     if len(argv) >= 2 and argv[1] == "run-sh":
