@@ -107,7 +107,8 @@ enum ts_result
   // The ScaledObject failed KEDA's validation (unknown trigger type, bad trigger metadata,
   // replica bounds) or the HPA KEDA builds from it failed Kubernetes validation.
   TS_RESULT_KEDA_VALIDATION = 606,
-  // `now` is before the previous step's.
+  // No longer returned: every controller accepts a `now` before the previous step's (as
+  // upstream tolerates clock skew). The number stays reserved.
   TS_RESULT_TIME_WENT_BACKWARDS = 607,
   // The number of trigger readings differs from the number of `spec.triggers` entries.
   TS_RESULT_TRIGGER_COUNT_MISMATCH = 608,

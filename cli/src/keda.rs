@@ -352,15 +352,7 @@ fn what_if_table(o: &WhatIfOutcome) -> String {
         spec.cooldown_period()
     );
     let cur = k.current_replicas;
-    let _ = writeln!(
-        out,
-        "decision: {}",
-        if d.rescale {
-            format!("scale from {cur} to {} replicas", d.desired_replicas)
-        } else {
-            format!("keep {cur} replicas")
-        }
-    );
+    let _ = writeln!(out, "decision: {}", d.headline());
     let _ = writeln!(
         out,
         "active: {}{}",

@@ -158,7 +158,8 @@ OPTIONS:
     --request RESOURCE=QTY   the request of every pod (default cpu=1, memory=1Gi)
     --now-history FILE       replay a saved controller History (JSON: recommendations,
                              scaleUpEvents, scaleDownEvents; times in milliseconds) first
-    --now SECONDS            the sync time (default 0, or 15 s after the history's last entry)
+    --now T                  the sync time (Unix seconds or RFC 3339; default 0, or 15 s
+                             after the history's last entry)
     --tolerance X            the controller's tolerance flag (default 0.1)
     -o, --output FORMAT      table (default), json or yaml
 
@@ -216,9 +217,10 @@ fn run(args: Vec<OsString>) -> Result<String, Fail> {
         }
         Value(cmd) if cmd == "hpa" => match p.next()? {
             Some(Value(sub)) if sub == "what-if" => what_if(&mut p),
-            Some(Long("help") | Short('h')) | None => Ok(format!(
-                "USAGE:\n    tidescale hpa what-if MANIFEST --replicas N --set METRIC=VALUE ...\n\n{WHAT_IF_HELP}\n"
-            )),
+            Some(Long("help") | Short('h')) => Ok(format!("{WHAT_IF_HELP}\n")),
+            None => Err(Fail(format!(
+                "hpa needs a command (what-if)\n\n{WHAT_IF_HELP}"
+            ))),
             Some(other) => Err(Fail(format!(
                 "unknown hpa command {}; expected what-if",
                 describe(other)
@@ -226,7 +228,10 @@ fn run(args: Vec<OsString>) -> Result<String, Fail> {
         },
         Value(cmd) if cmd == "vpa" => match p.next()? {
             Some(Value(sub)) if sub == "recommend" => vpa_recommend(&mut p),
-            Some(Long("help") | Short('h')) | None => Ok(format!("{VPA_HELP}\n")),
+            Some(Long("help") | Short('h')) => Ok(format!("{VPA_HELP}\n")),
+            None => Err(Fail(format!(
+                "vpa needs a command (recommend)\n\n{VPA_HELP}"
+            ))),
             Some(other) => Err(Fail(format!(
                 "unknown vpa command {}; expected recommend",
                 describe(other)
@@ -235,9 +240,12 @@ fn run(args: Vec<OsString>) -> Result<String, Fail> {
         Value(cmd) if cmd == "keda" => match p.next()? {
             Some(Value(sub)) if sub == "what-if" => keda_what_if(&mut p),
             Some(Value(sub)) if sub == "scaledjob" => keda_scaledjob(&mut p),
-            Some(Long("help") | Short('h')) | None => {
+            Some(Long("help") | Short('h')) => {
                 Ok(format!("{KEDA_WHAT_IF_HELP}\n\n{KEDA_JOB_HELP}\n"))
             }
+            None => Err(Fail(format!(
+                "keda needs a command (what-if or scaledjob)\n\n{KEDA_WHAT_IF_HELP}\n\n{KEDA_JOB_HELP}"
+            ))),
             Some(other) => Err(Fail(format!(
                 "unknown keda command {}; expected what-if or scaledjob",
                 describe(other)
@@ -310,17 +318,7 @@ fn what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
                     .insert(res.trim().to_owned(), q);
             }
             Long("now-history") => history_file = Some(string(p.value()?, "--now-history")?),
-            Long("now") => {
-                let v = string(p.value()?, "--now")?;
-                let s: f64 = v
-                    .trim()
-                    .parse()
-                    .map_err(|_| Fail(format!("--now {v}: expected seconds")))?;
-                now = Some(
-                    Timestamp::from_secs_f64(s)
-                        .ok_or_else(|| Fail(format!("--now {v}: not a finite time")))?,
-                );
-            }
+            Long("now") => now = Some(parse_time_arg(p, "--now")?),
             Long("tolerance") => {
                 let v = string(p.value()?, "--tolerance")?;
                 let t: f64 = v
@@ -468,8 +466,15 @@ fn load_manifest<T: serde::de::DeserializeOwned>(
     name: Option<&str>,
 ) -> Result<tidescale::manifest::Loaded<T>, Fail> {
     let text = read_source(source)?;
-    tidescale::manifest::load(&text, kind, name)
-        .map_err(|e| Fail(format!("{}: {e}", shown(source))))
+    tidescale::manifest::load(&text, kind, name).map_err(|e| {
+        // one line naming the file, then (syntax errors) the line with a caret
+        let mut msg = format!("{}: {e}", shown(source));
+        if let Some(x) = &e.excerpt {
+            msg.push('\n');
+            msg.push_str(x);
+        }
+        Fail(msg)
+    })
 }
 
 fn vpa_recommend(p: &mut lexopt::Parser) -> Result<String, Fail> {

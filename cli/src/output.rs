@@ -114,7 +114,17 @@ pub(crate) fn table(hpa: &HorizontalPodAutoscaler, d: &Decision) -> String {
                 m.source.as_str().to_owned(),
                 target,
                 p.utilization.map_or_else(
-                    || tidescale::Quantity::from_milli(p.value_milli).to_string(),
+                    || {
+                        // in the unit the manifest's target is written in (83.334, not 83334m)
+                        let v = tidescale::Quantity::from_milli(p.value_milli);
+                        match spec.and_then(|s| s.target()) {
+                            Some(t) => match t.average_value.or(t.value) {
+                                Some(like) => v.display_like(&like),
+                                None => v.to_string(),
+                            },
+                            None => v.to_string(),
+                        }
+                    },
                     |u| format!("{u}%"),
                 ),
                 format!("{:.3}", p.ratio),

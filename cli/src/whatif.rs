@@ -165,9 +165,19 @@ pub(crate) fn run(
         pods: &pods,
         metrics: &values,
     };
-    ctl.step(now, &obs)
+    // no --set at all: say so (a metric left out next to a --set one is plainly unavailable,
+    // as in the Python door)
+    let not_given = if w.levels.is_empty() {
+        metrics.iter().map(|m| m.name().to_owned()).collect()
+    } else {
+        Vec::new()
+    };
+    let mut d = ctl
+        .step(now, &obs)
         .cloned()
-        .map_err(|e| WhatIfError::input(e.to_string()))
+        .map_err(|e| WhatIfError::input(e.to_string()))?;
+    d.not_given = not_given;
+    Ok(d)
 }
 
 pub(crate) fn reading(

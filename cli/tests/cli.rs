@@ -352,3 +352,125 @@ fn help_and_version() {
     let out = run(&[]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_value_the_sync_did_not_evaluate_is_named() {
+    // 4 replicas below minReplicas 5: Kubernetes scales to 5 without reading metrics, so the
+    // --set value is not used; the answer says so instead of dropping it in silence.
+    let d = what_if(
+        "17-hpa-with-custom-metrics.yaml",
+        4,
+        &["http_requests_per_second=2000"],
+    );
+    assert_eq!(d["desiredReplicas"], 5);
+    assert_eq!(d["metrics"], serde_json::json!([]));
+    assert_eq!(
+        d["unevaluatedMetrics"],
+        serde_json::json!(["http_requests_per_second"])
+    );
+    assert_eq!(
+        d["reasons"][1],
+        "the value given for http_requests_per_second was not evaluated: the current replica \
+         count is below minReplicas, so the controller scales to minReplicas without reading \
+         metrics"
+    );
+}
+
+#[test]
+fn what_if_without_a_value_says_none_was_given() {
+    let d = what_if("01-basic-cpu-based-hpa.yaml", 4, &[]);
+    assert_eq!(d["rescale"], false);
+    assert_eq!(d["notGivenMetrics"], serde_json::json!(["cpu"]));
+    let reasons: Vec<&str> = d["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r.as_str())
+        .collect();
+    assert!(
+        reasons.contains(
+            &"no value was given for cpu: it counts as unavailable, as when the metrics API \
+              fails (give a value to evaluate it)"
+        ),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn a_command_group_without_its_command_is_a_usage_error() {
+    for (group, needle) in [
+        ("hpa", "hpa needs a command (what-if)"),
+        ("vpa", "vpa needs a command (recommend)"),
+        ("keda", "keda needs a command (what-if or scaledjob)"),
+    ] {
+        let out = run(&[group]);
+        assert_usage_error(&out, &[needle, "USAGE:"]);
+    }
+}
+
+#[test]
+fn hpa_now_accepts_rfc3339_like_every_subcommand() {
+    let m = manifest("01-basic-cpu-based-hpa.yaml");
+    let secs = json_of(&run(&[
+        "hpa",
+        "what-if",
+        &m,
+        "-r",
+        "3",
+        "--set",
+        "cpu=140%",
+        "--now",
+        "1714986000",
+        "-o",
+        "json",
+    ]));
+    let rfc = json_of(&run(&[
+        "hpa",
+        "what-if",
+        &m,
+        "-r",
+        "3",
+        "--set",
+        "cpu=140%",
+        "--now",
+        "2024-05-06T09:00:00Z",
+        "-o",
+        "json",
+    ]));
+    assert_eq!(rfc["desiredReplicas"], 6);
+    assert_eq!(secs, rfc);
+    let bad = run(&["hpa", "what-if", &m, "-r", "3", "--now", "yesterday"]);
+    assert_usage_error(
+        &bad,
+        &["--now yesterday: expected Unix seconds or an RFC 3339 time"],
+    );
+}
+
+#[test]
+fn a_yaml_syntax_error_is_one_line_naming_the_file_then_a_caret() {
+    let out = run_stdin(
+        &["hpa", "what-if", "-", "-r", "2"],
+        "a: 1\n---\nkind: HorizontalPodAutoscaler\nspec: [\n  maxReplicas: 3\n",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr_of(&out),
+        "tidescale: <stdin>: invalid YAML at line 4, column 7: unclosed bracket '['\n\
+         4 | spec: [\n  |       ^\n"
+    );
+}
+
+#[test]
+fn a_file_name_where_the_manifest_text_belongs_says_so() {
+    let out = run_stdin(
+        &["hpa", "what-if", "-", "-r", "2"],
+        "examples/manifests/01-basic-cpu-based-hpa.yaml\n",
+    );
+    assert_usage_error(
+        &out,
+        &[
+            "document 0 is the text \"examples/manifests/01-basic-cpu-based-hpa.yaml\", not a \
+           mapping: pass the manifest's contents, not a file name",
+        ],
+    );
+}

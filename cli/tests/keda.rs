@@ -175,7 +175,7 @@ fn what_if_table() {
     );
     assert!(out.status.success());
     let s = String::from_utf8(out.stdout).unwrap();
-    assert!(s.contains("decision: scale from 2 to 4 replicas"), "{s}");
+    assert!(s.contains("decision: scale up from 2 to 4 replicas"), "{s}");
     assert!(s.contains("30 per replica"), "{s}");
     assert!(s.contains("The HPA KEDA created:"), "{s}");
     assert!(s.contains("ScaleUpLimit"), "{s}");

@@ -69,6 +69,13 @@ pub mod quantity;
 pub mod time;
 pub mod vpa;
 
+/// The Rust blocks of the README and docs/, run as doctests (`scripts/docs.py check` fails when
+/// a file with Rust blocks is missing here). Doctests run in `core/`, where
+/// `examples/manifests` links to the repository's manifests, so paths read as in the README.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 pub use error::{Error, Result};
 pub use quantity::{Quantity, QuantityError};
 pub use time::Timestamp;

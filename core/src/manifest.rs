@@ -57,6 +57,9 @@ pub struct ManifestError {
     pub path: Option<String>,
     /// What is wrong.
     pub message: String,
+    /// For a syntax error: the offending line and a caret under the column
+    /// (`  4 | spec: [` / `    |       ^`), for a door to print under the message.
+    pub excerpt: Option<String>,
 }
 
 impl ManifestError {
@@ -72,8 +75,24 @@ impl ManifestError {
             document,
             path,
             message: message.into(),
+            excerpt: None,
         }
     }
+}
+
+/// `  4 | spec: [` and a caret under `column` (both 1-based) of `line` in `text`.
+fn caret_excerpt(text: &str, line: u64, column: u64) -> Option<String> {
+    let idx = usize::try_from(line.checked_sub(1)?).ok()?;
+    let src = text.lines().nth(idx)?;
+    let num = line.to_string();
+    let pad = " ".repeat(num.len());
+    let col = usize::try_from(column.saturating_sub(1)).ok()?;
+    let spaces: String = src
+        .chars()
+        .take(col)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    Some(format!("{num} | {src}\n{pad} | {spaces}^"))
 }
 
 impl fmt::Display for ManifestError {
@@ -167,13 +186,30 @@ pub fn documents(text: &str) -> Result<Vec<(usize, Value)>, ManifestError> {
             other => vec![other],
         }
     } else {
+        // line numbers count from the start of `text`, before the leading blank lines
+        let skipped = text.len() - trimmed.len();
+        let offset = text.get(..skipped).map_or(0, |t| t.matches('\n').count()) as u64;
         serde_saphyr::from_multiple_with_options::<Value>(trimmed, yaml_options()).map_err(|e| {
-            ManifestError::new(
-                ManifestErrorKind::InvalidYaml,
-                None,
-                None,
-                format!("invalid YAML: {e}"),
-            )
+            let plain = e.without_snippet().to_string();
+            let plain = plain.trim().trim_start_matches("error: ");
+            let loc = e.location().filter(|l| l.line() > 0);
+            // one line: "invalid YAML at line 4, column 7: unclosed bracket '['"
+            let (message, excerpt) = match loc {
+                Some(l) => {
+                    let (line, col) = (l.line() + offset, l.column());
+                    let why = plain
+                        .strip_suffix(&format!(" at line {}, column {col}", l.line()))
+                        .unwrap_or(plain);
+                    (
+                        format!("invalid YAML at line {line}, column {col}: {why}"),
+                        caret_excerpt(text, line, col),
+                    )
+                }
+                None => (format!("invalid YAML: {plain}"), None),
+            };
+            let mut err = ManifestError::new(ManifestErrorKind::InvalidYaml, None, None, message);
+            err.excerpt = excerpt;
+            err
         })?
     };
     Ok(docs
@@ -224,7 +260,13 @@ pub fn pick<T: DeserializeOwned>(
     let total = docs.len();
     for (i, doc) in docs {
         if !doc.is_object() {
-            seen.push(format!("document {i} is not a mapping"));
+            seen.push(match doc.as_str() {
+                Some(text) => format!(
+                    "document {i} is the text {text:?}, not a mapping: pass the manifest's \
+                     contents, not a file name"
+                ),
+                None => format!("document {i} is not a mapping"),
+            });
             continue;
         }
         match str_at(&doc, "kind") {

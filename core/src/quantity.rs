@@ -125,6 +125,28 @@ impl Quantity {
     pub const fn format(&self) -> QuantityFormat {
         self.format
     }
+
+    /// The value written as `like` was written: a fraction of a unit as a decimal number
+    /// (`83.334`) when `like` is whole units (a target of `100`), else as [`fmt::Display`]
+    /// does (`83334m` next to a target of `500m`; whole values keep their suffix, `2Gi`).
+    ///
+    /// ```
+    /// use tidescale::Quantity;
+    /// let v = Quantity::from_milli(83_334);
+    /// assert_eq!(v.display_like(&Quantity::from_units(100)), "83.334");
+    /// assert_eq!(v.display_like(&Quantity::from_milli(500)), "83334m");
+    /// assert_eq!(Quantity::from_milli(-1_500).display_like(&Quantity::from_units(1)), "-1.5");
+    /// assert_eq!(Quantity::from_units(4).display_like(&Quantity::from_units(1)), "4");
+    /// ```
+    pub fn display_like(&self, like: &Self) -> String {
+        if self.milli % 1000 == 0 || like.milli % 1000 != 0 {
+            return self.to_string();
+        }
+        let sign = if self.milli < 0 { "-" } else { "" };
+        let abs = self.milli.unsigned_abs();
+        let frac = format!("{:03}", abs % 1000);
+        format!("{sign}{}.{}", abs / 1000, frac.trim_end_matches('0'))
+    }
 }
 
 const BINARY: [(&str, u32); 6] = [

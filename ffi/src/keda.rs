@@ -355,7 +355,6 @@ fn reason_code(r: ExecutorReason) -> ts_keda_reason {
 
 fn step_error(e: Error) -> FfiError {
     let code = match &e {
-        Error::Keda(KedaError::NonMonotonicTime { .. }) => ts_result::TimeWentBackwards,
         Error::Keda(KedaError::Readings(_)) => ts_result::TriggerCountMismatch,
         Error::Hpa(_) => ts_result::InvalidObservation,
         _ => ts_result::Internal,

@@ -92,7 +92,8 @@ pub enum ts_result {
     /// The ScaledObject failed KEDA's validation (unknown trigger type, bad trigger metadata,
     /// replica bounds) or the HPA KEDA builds from it failed Kubernetes validation.
     KedaValidation = 606,
-    /// `now` is before the previous step's.
+    /// No longer returned: every controller accepts a `now` before the previous step's (as
+    /// upstream tolerates clock skew). The number stays reserved.
     TimeWentBackwards = 607,
     /// The number of trigger readings differs from the number of `spec.triggers` entries.
     TriggerCountMismatch = 608,

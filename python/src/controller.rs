@@ -10,7 +10,7 @@ use tidescale::hpa::{
     Observation, Settings,
 };
 
-use crate::convert::{from_json, seconds, to_json};
+use crate::convert::{from_json, history_from_py, history_to_py, seconds, to_json};
 use crate::decision::Decision;
 use crate::errors::{hpa_error, invalid_input, manifest_error};
 use crate::observation::{MetricInfo, OwnedObservation, PodCache, StepArgs, build, metric_infos};
@@ -24,7 +24,19 @@ pub(crate) fn object_from_py<T: serde::de::DeserializeOwned>(
     name: Option<&str>,
 ) -> PyResult<T> {
     let loaded = if let Ok(s) = manifest.cast::<PyString>() {
-        load::<T>(&s.to_cow()?, kind, name)
+        let text = s.to_cow()?;
+        load::<T>(&text, kind, name).map_err(|mut e| {
+            // one line of text that held no object: most likely a file name
+            if e.kind == tidescale::manifest::ManifestErrorKind::NotFound
+                && !text.trim().contains('\n')
+            {
+                e.message.push_str(
+                    "; to read a manifest file, use from_file(path) (hpa.Controller.from_file, \
+                     vpa.Recommender.from_file, keda.ScaledObject.from_file)",
+                );
+            }
+            e
+        })
     } else if manifest.is_instance_of::<PyDict>()
         || manifest.is_instance_of::<pyo3::types::PyList>()
         || manifest.is_instance_of::<PyTuple>()
@@ -36,15 +48,15 @@ pub(crate) fn object_from_py<T: serde::de::DeserializeOwned>(
         };
         pick::<T>(docs, kind, name)
     } else {
-        Err(LoadError {
-            kind: tidescale::manifest::ManifestErrorKind::InvalidObject,
-            document: None,
-            path: None,
-            message: format!(
+        Err(LoadError::new(
+            tidescale::manifest::ManifestErrorKind::InvalidObject,
+            None,
+            None,
+            format!(
                 "a manifest is YAML/JSON text or a dict, not a {}",
                 manifest.get_type().name()?
             ),
-        })
+        ))
     };
     loaded.map(|l| l.object).map_err(manifest_error)
 }
@@ -146,7 +158,8 @@ impl State {
         obs: &OwnedObservation,
     ) -> Result<tidescale::hpa::Decision, tidescale::hpa::HpaError> {
         let readings = obs.readings();
-        self.ctl
+        let mut d = self
+            .ctl
             .step(
                 obs.now,
                 &Observation {
@@ -155,7 +168,13 @@ impl State {
                     metrics: &readings,
                 },
             )
-            .cloned()
+            .cloned()?;
+        let metrics = &self.ctl.hpa().spec.metrics;
+        d.not_given = obs
+            .not_given()
+            .filter_map(|i| metrics.get(i).map(|m| m.name().to_owned()))
+            .collect();
+        Ok(d)
     }
 
     /// The HPA with the last decision folded into `status`, so that a controller rebuilt from
@@ -299,13 +318,12 @@ impl Controller {
 
     /// The history (recommendations and scale events) as a JSON-able dict.
     fn history<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, self.lock().ctl.history())
+        history_to_py(py, self.lock().ctl.history())
     }
 
     /// Replaces the history with one saved by `history()`.
     fn set_history(&self, history: &Bound<'_, PyAny>) -> PyResult<()> {
-        let h: History = serde_path_to_error::deserialize(to_json(history)?)
-            .map_err(|e| invalid_input(format!("history.{}: {}", e.path(), e.inner())))?;
+        let h: History = history_from_py("history", history)?;
         self.lock().ctl.set_history(h);
         Ok(())
     }
@@ -325,7 +343,7 @@ impl Controller {
             (
                 to_py(py, &st.manifest_with_status())?,
                 to_py(py, st.ctl.settings())?,
-                to_py(py, st.ctl.history())?,
+                history_to_py(py, st.ctl.history())?,
             )
         };
         let cls: Bound<'py, PyType> = slf.get_type();

@@ -219,3 +219,53 @@ pub(crate) fn quantity(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<tidescale
         .map_err(|_| invalid_input(format!("{what}: expected a number or a quantity string")))?;
     Ok(tidescale::Quantity::from_milli(units_to_milli(what, v)?))
 }
+
+/// The keys of a serialized HPA `History` whose entries carry a `time`.
+const HISTORY_LISTS: [&str; 3] = ["recommendations", "scaleUpEvents", "scaleDownEvents"];
+
+/// An HPA history as a Python dict with every `time` in float seconds (the Python door's one
+/// unit of time), from the core's milliseconds.
+pub(crate) fn history_to_py<'py>(
+    py: Python<'py>,
+    h: &tidescale::hpa::History,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut v = serde_json::to_value(h).map_err(|e| invalid_input(e.to_string()))?;
+    for key in HISTORY_LISTS {
+        if let Some(Value::Array(items)) = v.get_mut(key) {
+            for item in items {
+                if let Some(t) = item.get_mut("time")
+                    && let Some(ms) = t.as_i64()
+                {
+                    *t = Number::from_f64(tidescale::Timestamp(ms).as_secs_f64())
+                        .map_or(Value::Null, Value::Number);
+                }
+            }
+        }
+    }
+    from_json(py, &v)
+}
+
+/// An HPA history saved by [`history_to_py`] (times in seconds); `what` names it in errors.
+pub(crate) fn history_from_py(
+    what: &str,
+    obj: &Bound<'_, PyAny>,
+) -> PyResult<tidescale::hpa::History> {
+    let mut v = to_json(obj)?;
+    for key in HISTORY_LISTS {
+        if let Some(Value::Array(items)) = v.get_mut(key) {
+            for (i, item) in items.iter_mut().enumerate() {
+                if let Some(t) = item.get_mut("time") {
+                    let Some(secs) = t.as_f64() else {
+                        return Err(invalid_input(format!(
+                            "{what}.{key}[{i}].time: expected seconds (a number)"
+                        )));
+                    };
+                    let ts = seconds(&format!("{what}.{key}[{i}].time"), secs)?;
+                    *t = Value::from(ts.as_millis());
+                }
+            }
+        }
+    }
+    serde_path_to_error::deserialize(v)
+        .map_err(|e| invalid_input(format!("{what}.{}: {}", e.path(), e.inner())))
+}

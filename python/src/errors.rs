@@ -23,7 +23,13 @@ pub(crate) fn unknown_metric(msg: impl Into<String>) -> PyErr {
 
 /// A manifest that does not read: `ManifestError(message, document, path)`.
 pub(crate) fn manifest_error(e: LoadError) -> PyErr {
-    ManifestError::new_err((e.to_string(), e.document, e.path))
+    // one line, then (syntax errors) the offending line with a caret
+    let mut msg = e.to_string();
+    if let Some(x) = &e.excerpt {
+        msg.push('\n');
+        msg.push_str(x);
+    }
+    ManifestError::new_err((msg, e.document, e.path))
 }
 
 /// Errors of the VPA core: bad values and checkpoints are `InvalidInputError`, a manifest
@@ -56,8 +62,32 @@ pub(crate) fn keda_error(e: tidescale::keda::KedaError) -> PyErr {
 }
 
 /// Errors of the Prometheus math: always bad input.
+/// Times in the message are in seconds, the Python door's unit.
 pub(crate) fn prom_error(e: tidescale::prom::PromError) -> PyErr {
-    invalid_input(e.to_string())
+    use tidescale::Timestamp;
+    use tidescale::prom::PromError;
+    let s = |ms: i64| Timestamp(ms).as_secs_f64();
+    match e {
+        PromError::NonMonotonicTimestamps {
+            index,
+            previous,
+            at,
+        } => invalid_input(format!(
+            "sample timestamps must be strictly increasing: sample {index} at {} s follows {} s",
+            s(at),
+            s(previous)
+        )),
+        PromError::OutOfOrder { latest, at } => invalid_input(format!(
+            "out-of-order sample: {} s is before the latest sample at {} s",
+            s(at),
+            s(latest)
+        )),
+        PromError::DuplicateTimestamp(t) => invalid_input(format!(
+            "duplicate sample for timestamp {} s with a different value",
+            s(t)
+        )),
+        other => invalid_input(other.to_string()),
+    }
 }
 
 /// The crate-wide error, dispatched to the module mappings.

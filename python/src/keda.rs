@@ -20,7 +20,7 @@ use tidescale::keda::{
 use tidescale::manifest::{SCALED_JOB, SCALED_OBJECT};
 
 use crate::controller::{object_from_py, settings_from_py, to_py};
-use crate::convert::{from_json, seconds, to_json};
+use crate::convert::{from_json, history_from_py, history_to_py, seconds, to_json};
 use crate::decision::Decision;
 use crate::errors::{core_error, invalid_input, keda_error, unknown_metric};
 
@@ -449,17 +449,10 @@ impl KedaDecision {
         self.d.explanation()
     }
 
-    /// `"scale from 0 to 1 replicas"`, `"stay at 4 replicas"`, ...
+    /// `"scale up from 0 to 1 replica"`, `"stay at 4 replicas"`, ... (the core's words)
     #[getter]
     fn headline(&self) -> String {
-        let (from, to) = (self.d.keda.current_replicas, self.d.desired_replicas);
-        if from == to {
-            format!("stay at {to} replicas")
-        } else if to > from {
-            format!("scale up from {from} to {to} replicas")
-        } else {
-            format!("scale down from {from} to {to} replicas")
-        }
+        self.d.headline()
     }
 
     /// The headline and the reasons as one paragraph.
@@ -658,7 +651,7 @@ impl KedaScaledObject {
 
     /// The HPA's history (recommendations and scale events).
     fn hpa_history<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, self.lock().a.hpa().history())
+        history_to_py(py, self.lock().a.hpa().history())
     }
 
     /// `status.lastActiveTime` (seconds).
@@ -705,7 +698,7 @@ impl KedaScaledObject {
                     .last_active_time()
                     .map(Timestamp::as_secs_f64),
             )?;
-            state.set_item("hpa_history", to_py(py, st.a.hpa().history())?)?;
+            state.set_item("hpa_history", history_to_py(py, st.a.hpa().history())?)?;
             (
                 to_py(py, &st.so)?,
                 to_py(py, &st.settings)?,
@@ -728,11 +721,7 @@ impl KedaScaledObject {
             _ => None,
         };
         let history: Option<tidescale::hpa::History> = match state.get_item("hpa_history")? {
-            Some(h) if !h.is_none() => {
-                Some(serde_path_to_error::deserialize(to_json(&h)?).map_err(|e| {
-                    invalid_input(format!("hpa_history.{}: {}", e.path(), e.inner()))
-                })?)
-            }
+            Some(h) if !h.is_none() => Some(history_from_py("hpa_history", &h)?),
             _ => None,
         };
         let mut st = self.lock();

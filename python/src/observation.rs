@@ -281,6 +281,8 @@ enum Slot {
     Object(i64),
     External(usize),
     Unavailable,
+    /// Not in the `metrics` dict (unavailable, and the decision says no value was given).
+    NotGiven,
 }
 
 impl OwnedObservation {
@@ -298,9 +300,18 @@ impl OwnedObservation {
                     .externals
                     .get(i)
                     .map_or(MetricValues::Unavailable, |v| MetricValues::External(v)),
-                Slot::Unavailable => MetricValues::Unavailable,
+                Slot::Unavailable | Slot::NotGiven => MetricValues::Unavailable,
             })
             .collect()
+    }
+
+    /// Indices of the manifest's metrics when `metrics` was not given at all.
+    pub(crate) fn not_given(&self) -> impl Iterator<Item = usize> + '_ {
+        self.values
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s, Slot::NotGiven))
+            .map(|(i, _)| i)
     }
 }
 
@@ -395,7 +406,16 @@ pub(crate) fn build(
         pods,
         samples: Vec::new(),
         externals: Vec::new(),
-        values: vec![Slot::Unavailable; infos.len()],
+        // no `metrics` at all (a what-if without values): the decision says none was given;
+        // a metric left out of a dict (as in `Fleet.step`) is plainly unavailable
+        values: vec![
+            if args.metrics.is_none() {
+                Slot::NotGiven
+            } else {
+                Slot::Unavailable
+            };
+            infos.len()
+        ],
     };
     let Some(metrics) = args.metrics else {
         return Ok(obs);

@@ -453,3 +453,68 @@ def test_replica_calculation_one_shot() -> None:
     ]:
         with pytest.raises(ValueError):
             hpa.replica_calculation(**bad)  # type: ignore[arg-type]
+
+
+def test_a_metric_left_out_is_named_as_not_given() -> None:
+    d = hpa.what_if(manifest_text("01-basic-cpu-based-hpa.yaml"), replicas=4)
+    assert not d.rescale
+    assert (
+        "no value was given for cpu: it counts as unavailable, as when the metrics API fails "
+        "(give a value to evaluate it)" in d.reasons
+    )
+    assert d.to_dict()["notGivenMetrics"] == ["cpu"]
+    # a metrics dict that leaves cpu out (or gives None) means "unavailable": no note
+    ctl = hpa.Controller(manifest_text("01-basic-cpu-based-hpa.yaml"))
+    d = ctl.step(now=0.0, replicas=4, metrics={"cpu": None})
+    assert d.to_dict()["notGivenMetrics"] == []
+    assert not any("no value was given" in r for r in d.reasons)
+
+
+def test_a_value_the_sync_did_not_evaluate_is_named() -> None:
+    # 4 replicas below minReplicas 5: the HPA scales to 5 without reading metrics
+    text = manifest_text("17-hpa-with-custom-metrics.yaml")
+    d = hpa.what_if(text, replicas=4, http_requests_per_second=2000)
+    assert d.desired_replicas == 5
+    assert d.metrics == []
+    assert d.to_dict()["unevaluatedMetrics"] == ["http_requests_per_second"]
+    assert d.reasons[-1] == (
+        "the value given for http_requests_per_second was not evaluated: the current replica "
+        "count is below minReplicas, so the controller scales to minReplicas without reading "
+        "metrics"
+    )
+
+
+def test_a_file_name_instead_of_manifest_text_points_to_from_file() -> None:
+    with pytest.raises(ManifestError) as e:
+        hpa.Controller("examples/manifests/01-basic-cpu-based-hpa.yaml")
+    msg = str(e.value)
+    assert (
+        'document 0 is the text "examples/manifests/01-basic-cpu-based-hpa.yaml", not a '
+        "mapping: pass the manifest's contents, not a file name" in msg
+    )
+    assert "hpa.Controller.from_file" in msg
+
+
+def test_a_yaml_syntax_error_is_one_line() -> None:
+    with pytest.raises(ManifestError) as e:
+        hpa.Controller("a: 1\n---\nkind: HorizontalPodAutoscaler\nspec: [\n  maxReplicas: 3\n")
+    assert str(e.value) == (
+        "invalid YAML at line 4, column 7: unclosed bracket '['\n4 | spec: [\n  |       ^"
+    )
+
+
+def test_history_times_are_seconds_like_now(cpu50: dict[str, Any]) -> None:
+    # one unit of time per door: `now` is float seconds, so are the history's times
+    ctl = _stabilizing(cpu50)
+    h = ctl.history()
+    assert [r["time"] for r in h["recommendations"]] == [0.0, 0.0, 60.0]
+    with pytest.raises(InvalidInputError, match=r"history.recommendations\[0\].time"):
+        hpa.Controller(cpu50).set_history({"recommendations": [{"replicas": 1, "time": "x"}]})
+
+
+def test_time_going_backwards_is_a_step_at_that_time(cpu50: dict[str, Any]) -> None:
+    # every controller accepts an earlier `now` (upstream tolerates clock skew)
+    ctl = hpa.Controller(cpu50)
+    ctl.step(now=100.0, replicas=2, metrics={"cpu": "50%"})
+    d = ctl.step(now=50.0, replicas=2, metrics={"cpu": "100%"})
+    assert d.desired_replicas == 4

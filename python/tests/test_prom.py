@@ -198,3 +198,9 @@ def test_docstring_examples() -> None:
 
     r = doctest.testmod(prom)
     assert r.attempted >= 2 and r.failed == 0
+
+
+def test_error_times_are_seconds() -> None:
+    with pytest.raises(InvalidInputError) as e:
+        prom.rate([(30.0, 1.0), (15.0, 2.0)], 60, "1m")
+    assert "sample 1 at 15 s follows 30 s" in str(e.value)

@@ -269,10 +269,11 @@ static void test_errors(void) {
     CHECK_CODE(ts_keda_step(k, S(30), 0, &q.reading, 1, &d), TS_RESULT_NULL_ARGUMENT);
     CHECK(memcmp(&d, &before, sizeof d) == 0); /* untouched by every failure */
 
-    /* time going backwards */
+    /* time going backwards is accepted (one rule for every controller: clock skew) */
     sqs_init(&q, "3", "0");
     CHECK_CODE(ts_keda_step(k, S(60), 0, &q.reading, 1, &d), TS_RESULT_OK);
-    CHECK_CODE(ts_keda_step(k, S(59), 1, &q.reading, 1, &d), TS_RESULT_TIME_WENT_BACKWARDS);
+    CHECK_CODE(ts_keda_step(k, S(59), 1, &q.reading, 1, &d), TS_RESULT_OK);
+    CHECK(d.desired_replicas >= 1);
 
     CHECK_CODE(ts_keda_explain(k, buf, sizeof buf, &n), TS_RESULT_BUFFER_TOO_SMALL);
     CHECK(strcmp(buf, "abc") == 0 && n > sizeof buf);

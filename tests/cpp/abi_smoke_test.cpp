@@ -152,12 +152,8 @@ void keda() {
         return ts_keda_explain(k.get(), b, l, n);
     });
     CHECK(why.find("HPA: ") != std::string::npos);
-    try {
-        sqs_step(k.get(), 1000, 4, "1");  // time went backwards
-        CHECK(false);
-    } catch (const Error &e) {
-        CHECK(e.code == TS_RESULT_TIME_WENT_BACKWARDS);
-    }
+    // time going backwards is a step at that time (clock skew), as for every controller
+    CHECK(sqs_step(k.get(), 1000, 4, "1").current_replicas == 4);
 
     constexpr std::string_view job = R"({"kind": "ScaledJob", "spec": {"jobTargetRef": {},
       "maxReplicaCount": 10, "triggers": []}})";

@@ -179,6 +179,18 @@ pub struct Decision {
     pub conditions: Vec<Condition>,
     /// The error the sync returns (it may still have scaled: a partial metric failure).
     pub error: Option<String>,
+    /// Names of the `spec.metrics` entries whose values the observation gave but this sync did
+    /// not evaluate, because it decided without metrics (the current count is outside
+    /// `[minReplicas, maxReplicas]` or scaling is disabled; `rescale_reason` or the
+    /// `ScalingActive` condition says which). Kubernetes does the same, silently; the reasons
+    /// say it.
+    pub unevaluated: Vec<String>,
+    /// Names of the `spec.metrics` entries the caller gave no value for, when the caller says
+    /// so (the doors do when a question gives no metric value at all: `hpa what-if` without
+    /// `--set`, a Python `step` with no `metrics`): they were evaluated as unavailable, as when
+    /// the metrics API fails, and the reasons say that no value was given. The controller
+    /// never sets this.
+    pub not_given: Vec<String>,
 }
 
 impl Decision {
@@ -198,16 +210,16 @@ impl fmt::Display for Decision {
             let mark = if Some(i) == self.chosen_metric {
                 "*"
             } else {
-                " "
+                ""
             };
             match &m.result {
                 Ok(p) => write!(
                     f,
-                    "; {mark}{} {}: ratio {:.3} -> {} replicas",
+                    "; {mark}{} {}: ratio {:.3} -> {}",
                     m.source.as_str(),
                     m.name,
                     p.ratio,
-                    p.replicas
+                    super::report::replicas(p.replicas)
                 )?,
                 Err(e) => write!(f, "; {} {}: {}", m.source.as_str(), m.name, e.message)?,
             }
@@ -220,7 +232,13 @@ impl fmt::Display for Decision {
         if let Some(r) = self.limited_by {
             write!(f, "; limited by {}", r.as_str())?;
         }
-        if let Some(e) = &self.error {
+        for note in super::report::input_notes(self) {
+            write!(f, "; {note}")?;
+        }
+        // (a failed metric's message is already above: not repeated)
+        if let Some(e) = &self.error
+            && self.metrics.iter().all(|m| m.result.is_ok())
+        {
             write!(f, "; error: {e}")?;
         }
         Ok(())
@@ -451,6 +469,7 @@ impl Controller {
         d.limited_by = None;
         d.rescale_reason.clear();
         d.error = None;
+        d.unevaluated.clear();
         self.condition(
             ConditionType::AbleToScale,
             ConditionStatus::True,
@@ -485,6 +504,14 @@ impl Controller {
             };
 
         let mut desired;
+        if disabled || current > max || (current < min && !(master && current == 0)) {
+            // decided without metrics: name the values the host gave that go unused
+            for (name, values) in self.metric_names.iter().zip(obs.metrics) {
+                if !matches!(values, MetricValues::Unavailable) {
+                    self.decision.unevaluated.push(name.to_string());
+                }
+            }
+        }
         if disabled {
             desired = 0;
             self.condition(

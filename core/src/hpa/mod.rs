@@ -11,7 +11,7 @@ mod observation;
 mod pod_groups;
 mod pod_requests;
 mod replica_calc;
-mod report;
+pub(crate) mod report;
 mod resource_list;
 mod scale_events;
 mod select_policy;

@@ -25,6 +25,16 @@ pub struct KedaDecision {
 }
 
 impl KedaDecision {
+    /// A one-line summary in the words every capability uses: `scale up from 1 to 4
+    /// replicas`, `scale down from 2 to 1 replica`, `stay at 5 replicas`.
+    pub fn headline(&self) -> String {
+        hpa::report::scale_headline(
+            self.keda.current_replicas,
+            self.desired_replicas,
+            self.rescale,
+        )
+    }
+
     /// Human-readable reasons: KEDA's, then the HPA's.
     pub fn explanation(&self) -> Vec<String> {
         let mut out = self.keda.explanation();

@@ -111,14 +111,6 @@ pub enum KedaError {
     /// The fallback could not be computed (e.g. `Value` metric with no ready pods).
     #[error("fallback: {0}")]
     Fallback(String),
-    /// `now` went backwards between two steps.
-    #[error("non-monotonic time: now {now} ms is before the previous step at {previous} ms")]
-    NonMonotonicTime {
-        /// The previous step's time (ms).
-        previous: i64,
-        /// This step's time (ms).
-        now: i64,
-    },
     /// The readings do not match the triggers (count or kind).
     #[error("trigger readings: {0}")]
     Readings(String),

@@ -184,8 +184,8 @@ impl ScaledObjectDecision {
                 exec.replicas
             ),
             ExecutorReason::CoolingDown => format!(
-                "inactive, cooling down: {} ms left",
-                exec.cooldown_remaining_ms.unwrap_or(0)
+                "inactive, cooling down: {} s left",
+                Timestamp(exec.cooldown_remaining_ms.unwrap_or(0)).as_secs_f64()
             ),
             ExecutorReason::ScaleInPaused => "inactive, but paused-scale-in".to_owned(),
             ExecutorReason::RaisedToMin => {
@@ -244,7 +244,6 @@ pub struct ScaledObjectController {
     health: BTreeMap<String, HealthStatus>,
     last_active_time: Option<Timestamp>,
     creation: Timestamp,
-    last_step: Option<Timestamp>,
     cooldown_deadline: Option<Timestamp>,
 }
 
@@ -295,7 +294,6 @@ impl ScaledObjectController {
             health: BTreeMap::new(),
             last_active_time: None,
             creation,
-            last_step: None,
             cooldown_deadline: None,
         })
     }
@@ -372,14 +370,8 @@ impl ScaledObjectController {
         ready_replicas: Option<i32>,
         readings: &[TriggerInput<'_>],
     ) -> Result<ScaledObjectDecision, KedaError> {
-        if let Some(prev) = self.last_step
-            && now < prev
-        {
-            return Err(KedaError::NonMonotonicTime {
-                previous: prev.as_millis(),
-                now: now.as_millis(),
-            });
-        }
+        // A `now` before the previous step's is accepted, as by every tidescale controller:
+        // upstream reads a wall clock and tolerates skew; the step is computed at that `now`.
         if readings.len() != self.triggers.len() {
             return Err(KedaError::Readings(format!(
                 "{} readings for {} triggers",
@@ -387,7 +379,6 @@ impl ScaledObjectController {
                 self.triggers.len()
             )));
         }
-        self.last_step = Some(now);
         let mut notes = Vec::new();
         let fallback = self.so.spec.fallback;
         let mut outcomes = Vec::with_capacity(self.triggers.len());
@@ -628,14 +619,16 @@ mod tests {
     }
 
     #[test]
-    fn time_going_backwards_is_an_error() {
+    fn time_going_backwards_is_computed_at_that_time() {
         let mut c = ScaledObjectController::new(so(TWO), Timestamp(0)).unwrap();
         let r = [reading(0.0, false), reading(0.0, false)];
         c.step(Timestamp(10_000), 0, None, &r).unwrap();
-        assert!(matches!(
-            c.step(Timestamp(9_000), 0, None, &r),
-            Err(KedaError::NonMonotonicTime { .. })
-        ));
+        // one rule for every controller: an earlier `now` is a step at that `now`
+        let back = c.step(Timestamp(9_000), 0, None, &r).unwrap();
+        let mut fresh = ScaledObjectController::new(so(TWO), Timestamp(0)).unwrap();
+        let fresh = fresh.step(Timestamp(9_000), 0, None, &r).unwrap();
+        assert_eq!(back.executor.replicas, fresh.executor.replicas);
+        assert_eq!(back.executor.replicas, 0);
         assert!(matches!(
             c.step(Timestamp(10_000), 0, None, &r[..1]),
             Err(KedaError::Readings(_))

@@ -183,7 +183,7 @@ def what_if(
     return ctl.step(
         now=now,
         replicas=replicas,
-        metrics=values,
+        metrics=values or None,  # None: the decision says that no value was given
         pods=pods,
         status_replicas=status_replicas,
         requests=requests,
