@@ -70,17 +70,29 @@ pub trait UsageHistogram {
 pub trait UsagePercentile {
     /// The `p`-th percentile (bucket end, see [`crate::vpa::Histogram::percentile`]).
     fn percentile(&self, p: f64) -> f64;
+
+    /// Three percentiles at once (target, lower and upper bound): the same values as three
+    /// calls of [`UsagePercentile::percentile`], which is what the default does.
+    fn percentiles3(&self, ps: [f64; 3]) -> [f64; 3] {
+        ps.map(|p| self.percentile(p))
+    }
 }
 
 impl UsagePercentile for DecayingHistogram {
     fn percentile(&self, p: f64) -> f64 {
         Self::percentile(self, p)
     }
+    fn percentiles3(&self, ps: [f64; 3]) -> [f64; 3] {
+        self.percentiles(ps)
+    }
 }
 
 impl UsagePercentile for super::histogram::Histogram {
     fn percentile(&self, p: f64) -> f64 {
         Self::percentile(self, p)
+    }
+    fn percentiles3(&self, ps: [f64; 3]) -> [f64; 3] {
+        self.percentiles(ps)
     }
 }
 

@@ -134,6 +134,11 @@ impl DecayingHistogram {
         self.hist.percentile(p)
     }
 
+    /// Several percentiles in one pass (see [`Histogram::percentiles`]).
+    pub fn percentiles<const N: usize>(&self, ps: [f64; N]) -> [f64; N] {
+        self.hist.percentiles(ps)
+    }
+
     /// Whether no bucket holds epsilon weight.
     pub fn is_empty(&self) -> bool {
         self.hist.is_empty()

@@ -380,6 +380,56 @@ impl Histogram {
         }
     }
 
+    /// Several percentiles in one pass over the cumulative weights: the same values as
+    /// [`Histogram::percentile`] for each (the running sum is the same sequence of additions).
+    ///
+    /// ```
+    /// use tidescale::vpa::{Histogram, HistogramOptions};
+    /// let mut h = Histogram::new(HistogramOptions::linear(10.0, 1.0, 1e-15).unwrap());
+    /// for v in 1..=4 { h.add_sample(v as f64, v as f64).unwrap(); }
+    /// assert_eq!(h.percentiles([1.0, 0.5, 0.1]), [5.0, 4.0, 2.0]);
+    /// ```
+    pub fn percentiles<const N: usize>(&self, ps: [f64; N]) -> [f64; N] {
+        if self.is_empty() {
+            return [0.0; N];
+        }
+        // (threshold, which percentile), ascending; NaN (never reached) last.
+        let mut order: [(f64, usize); N] =
+            std::array::from_fn(|i| (ps.get(i).map_or(f64::NAN, |p| p * self.total_weight), i));
+        order.sort_unstable_by(|(x, _), (y, _)| x.is_nan().cmp(&y.is_nan()).then(x.total_cmp(y)));
+        let mut found = [self.max_bucket; N];
+        let mut next = order.iter().peekable();
+        let mut sum = 0.0;
+        let mut b = self.min_bucket;
+        while b < self.max_bucket && next.peek().is_some() {
+            sum += self.bucket_weight(b);
+            // Each threshold is tested at every bucket until it is reached, as in
+            // `percentile`; a larger one cannot be reached before a smaller one.
+            while let Some(&&(threshold, i)) = next.peek() {
+                let reached = matches!(
+                    sum.partial_cmp(&threshold),
+                    Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)
+                );
+                if !reached {
+                    break;
+                }
+                if let Some(slot) = found.get_mut(i) {
+                    *slot = b;
+                }
+                next.next();
+            }
+            b += 1;
+        }
+        let last = self.options.num_buckets().saturating_sub(1);
+        found.map(|b| {
+            let end = if b < last { b + 1 } else { b };
+            match self.index {
+                Some(index) => index.bucket_start(end),
+                None => self.options.bucket_start(end),
+            }
+        })
+    }
+
     /// `Merge(other)`: adds the other's buckets `min..=max` and its total.
     pub fn merge(&mut self, other: &Self) -> Result<()> {
         if self.options != other.options {
@@ -503,6 +553,27 @@ mod tests {
 
     fn lin() -> HistogramOptions {
         HistogramOptions::linear(10.0, 1.0, 1e-15).unwrap()
+    }
+
+    proptest::proptest! {
+        /// One pass gives exactly what one `percentile` call per value gives, whatever the
+        /// samples (adds and subtracts, default CPU buckets) and the percentiles (any order,
+        /// duplicates, outside [0, 1], NaN).
+        #[test]
+        fn percentiles_in_one_pass_are_percentile(
+            ops in proptest::collection::vec((0.0f64..20.0, 0.01f64..5.0, proptest::bool::weighted(0.2)), 0..200),
+            ps in proptest::array::uniform3(proptest::prop_oneof![
+                0.0f64..1.0, proptest::strategy::Just(0.5), proptest::strategy::Just(1.0),
+                proptest::strategy::Just(f64::NAN), -0.5f64..1.5]),
+        ) {
+            let mut h = Histogram::new(HistogramOptions::default_cpu());
+            for (v, w, sub) in ops {
+                if sub { h.subtract_unchecked(v, w) } else { h.add_unchecked(v, w) }
+            }
+            let one_pass = h.percentiles(ps);
+            let each = ps.map(|p| h.percentile(p));
+            proptest::prop_assert_eq!(one_pass.map(f64::to_bits), each.map(f64::to_bits));
+        }
     }
 
     #[test]
