@@ -452,7 +452,7 @@ def histogram_quantile(
         Mapping[Union[str, float], float],
         Iterable[Tuple[Union[str, float], float]],
     ],
-) -> float: ...
+) -> Optional[float]: ...
 def prom_aggregate(
     op: Literal["sum", "avg"],
     series: Iterable[Any],
