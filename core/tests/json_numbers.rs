@@ -58,7 +58,10 @@ fn decimals_the_fast_path_gets_wrong_parse_correctly_rounded() {
     }
     // The bits themselves (from Python's correctly rounded float()), so the test does not
     // only trust `str::parse`.
-    assert_eq!(json_number("10053326052.896315").to_bits(), 0x4202_B9CC_A727_2BA7);
+    assert_eq!(
+        json_number("10053326052.896315").to_bits(),
+        0x4202_B9CC_A727_2BA7
+    );
     assert_eq!(json_number("0.1").to_bits(), 0x3FB9_9999_9999_999A);
 }
 
