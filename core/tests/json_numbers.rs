@@ -120,3 +120,48 @@ proptest! {
         same_bits("yaml", &t, want, yaml_number(&t))?;
     }
 }
+
+#[test]
+fn checkpoint_text_keeps_total_weight_bits() {
+    use tidescale::manifest::checkpoints_from_str;
+    for t in ONE_ULP_OFF {
+        let want: f64 = t.parse().unwrap();
+        let json = format!(
+            r#"{{"kind": "List", "items": [{{"kind": "VerticalPodAutoscalerCheckpoint",
+            "spec": {{"vpaObjectName": "web", "containerName": "app"}},
+            "status": {{"version": "v3", "cpuHistogram": {{"totalWeight": {t}}}}}}}]}}"#
+        );
+        let yaml = format!(
+            "kind: VerticalPodAutoscalerCheckpoint\nspec: {{containerName: a}}\n---\n\
+             kind: VerticalPodAutoscalerCheckpoint\nspec: {{containerName: b}}\n\
+             status: {{memoryHistogram: {{totalWeight: {t}}}}}\n"
+        );
+        let cps = checkpoints_from_str(&json).unwrap();
+        assert_eq!(cps.len(), 1);
+        assert_eq!(
+            cps[0].status.cpu_histogram.total_weight.to_bits(),
+            want.to_bits(),
+            "{t}"
+        );
+        let cps = checkpoints_from_str(&yaml).unwrap();
+        assert_eq!(cps.len(), 2);
+        assert_eq!(cps[1].spec.container_name, "b");
+        assert_eq!(
+            cps[1].status.memory_histogram.total_weight.to_bits(),
+            want.to_bits(),
+            "{t}"
+        );
+    }
+    let e = checkpoints_from_str("kind: HorizontalPodAutoscaler\nspec: {maxReplicas: 1}\n")
+        .unwrap_err();
+    assert_eq!(e.kind, ManifestErrorKind::NotFound, "{e}");
+    let e = checkpoints_from_str(r#"{"kind": "VerticalPodAutoscalerCheckpoint", "status": {"cpuHistogram": {"totalWeight": "x"}}}"#)
+        .unwrap_err();
+    assert_eq!(
+        (e.kind, e.path.as_deref()),
+        (
+            ManifestErrorKind::InvalidObject,
+            Some("status.cpuHistogram.totalWeight")
+        )
+    );
+}

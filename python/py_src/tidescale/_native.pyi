@@ -303,7 +303,7 @@ class VpaRecommender:
     def checkpoints(self, now: float) -> list[dict[str, Any]]: ...
     def load_checkpoint(
         self,
-        checkpoint: Union[Mapping[str, Any], Sequence[Mapping[str, Any]]],
+        checkpoint: Union[str, Mapping[str, Any], Sequence[Mapping[str, Any]]],
         *,
         now: Optional[float] = None,
     ) -> None: ...
