@@ -20,7 +20,7 @@
 // The ABI version of this library. It changes on any incompatible change of a function
 // signature, a struct layout or a code's meaning, even within 0.x. Compare
 // `ts_abi_version()` with this macro at start-up.
-#define TS_ABI_VERSION 1
+#define TS_ABI_VERSION 2
 
 // The result of a fallible call: `TS_RESULT_OK` or an error code.
 //

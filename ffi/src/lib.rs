@@ -57,7 +57,7 @@ pub use vpa::*;
 /// The ABI version of this library. It changes on any incompatible change of a function
 /// signature, a struct layout or a code's meaning, even within 0.x. Compare
 /// `ts_abi_version()` with this macro at start-up.
-pub const TS_ABI_VERSION: u32 = 1;
+pub const TS_ABI_VERSION: u32 = 2;
 
 /// The ABI version of the library actually linked (`TS_ABI_VERSION` it was built with).
 #[unsafe(no_mangle)]
