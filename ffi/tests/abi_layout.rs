@@ -9,7 +9,8 @@ use tidescale_ffi::*;
 
 #[test]
 fn abi_version_is_pinned() {
-    assert_eq!(TS_ABI_VERSION, 1);
+    // 2: ts_prom_histogram_quantile gained `has_value` (no buckets: no result).
+    assert_eq!(TS_ABI_VERSION, 2);
     assert_eq!(ts_abi_version(), TS_ABI_VERSION);
 }
 
