@@ -928,11 +928,14 @@ ts_result ts_prom_delta(const struct ts_prom_sample *samples, size_t n, int64_t 
 
 // `histogram_quantile(q, ...)` over `n` classic buckets of one series (any order; the
 // `+Inf` bucket is needed for a finite answer). `q < 0` gives -Inf, `q > 1` +Inf, NaN `q`
-// NaN, no buckets NaN, as Prometheus. A NaN upper bound is `TS_RESULT_NAN_BUCKET_BOUND`.
+// NaN, as Prometheus. `*has_value` is false (and `*out` 0) when there are no buckets: no
+// series, so Prometheus has no result, whatever `q` is. A NaN upper bound is
+// `TS_RESULT_NAN_BUCKET_BOUND`.
 //
 // # Safety
-// `buckets` must be NULL (with `n` 0) or point to `n` buckets; `out` must be NULL or writable.
-ts_result ts_prom_histogram_quantile(double q, const struct ts_prom_bucket *buckets, size_t n, double *out);
+// `buckets` must be NULL (with `n` 0) or point to `n` buckets; `out` and `has_value` must be
+// NULL or writable.
+ts_result ts_prom_histogram_quantile(double q, const struct ts_prom_bucket *buckets, size_t n, double *out, bool *has_value);
 
 // Creates a streaming window keeping at most `capacity` samples (2 ..= 4194304) answering for
 // `[range_ms]` (> 0) with `window_mode` a `ts_window_mode`. On success `*out` receives a

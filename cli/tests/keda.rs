@@ -512,3 +512,51 @@ fn last_active_starts_the_cooldown_to_zero() {
     assert_eq!(idle["desiredReplicas"], 0);
     assert_eq!(idle["executor"]["reason"], "ScaledDown");
 }
+
+#[test]
+fn kafka_partition_limitation_errors_are_reported() {
+    let so = |limit: &str| {
+        format!(
+            "kind: ScaledObject\nmetadata: {{name: w}}\nspec:\n  scaleTargetRef: {{name: w}}\n  \
+             maxReplicaCount: 20\n  triggers:\n  - type: kafka\n    metadata:\n      \
+             bootstrapServers: b\n      consumerGroup: g\n      topic: t\n      \
+             partitionLimitation: '{limit}'\n"
+        )
+    };
+    for bad in ["1-x", "1-2-3", "-3"] {
+        let text = so(bad);
+        let out = run(
+            &[
+                "keda",
+                "what-if",
+                "-",
+                "--replicas",
+                "1",
+                "--set",
+                "kafka=5",
+            ],
+            Some(&text),
+        );
+        assert_error(&out, &["partitionLimitation", bad]);
+    }
+    let text = so("5-3");
+    let out = run(
+        &[
+            "keda",
+            "what-if",
+            "-",
+            "--replicas",
+            "1",
+            "--set",
+            "kafka=5",
+            "-o",
+            "json",
+        ],
+        Some(&text),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -144,6 +144,13 @@ pub const SCALED_JOB: ObjectKind = ObjectKind {
     bare_spec_key: Some("jobTargetRef"),
 };
 
+/// `autoscaling.k8s.io/v1` `VerticalPodAutoscalerCheckpoint` (no bare form).
+pub const VPA_CHECKPOINT: ObjectKind = ObjectKind {
+    kind: "VerticalPodAutoscalerCheckpoint",
+    api_versions: &["autoscaling.k8s.io/v1"],
+    bare_spec_key: None,
+};
+
 /// An object picked out of a manifest, with the index of its document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Loaded<T> {
@@ -387,6 +394,40 @@ pub fn load<T: DeserializeOwned>(
 /// As [`load`], as [`crate::Error::Manifest`].
 pub fn hpa_from_str(text: &str, name: Option<&str>) -> crate::Result<HorizontalPodAutoscaler> {
     Ok(load(text, &HPA, name)?.object)
+}
+
+/// Every `VerticalPodAutoscalerCheckpoint` in JSON or YAML text, in order: documents of a
+/// `---` stream, the items of a `kind: List`, or the elements of a JSON array. Numbers are read
+/// as the nearest double (`totalWeight` keeps its bits).
+///
+/// ```
+/// let text = "kind: VerticalPodAutoscalerCheckpoint\nspec: {vpaObjectName: web, containerName: app}\n\
+///             status: {version: v3, cpuHistogram: {bucketWeights: {'3': 10000}, totalWeight: 0.1}}\n";
+/// let cps = tidescale::manifest::checkpoints_from_str(text).unwrap();
+/// assert_eq!(cps[0].status.cpu_histogram.total_weight, 0.1);
+/// ```
+///
+/// # Errors
+/// As [`documents`]; a document or item that is not a checkpoint, or does not deserialize.
+pub fn checkpoints_from_str(
+    text: &str,
+) -> Result<Vec<crate::vpa::VerticalPodAutoscalerCheckpoint>, ManifestError> {
+    let mut out = Vec::new();
+    for (i, doc) in documents(text)? {
+        let items = match doc {
+            Value::Object(mut o) if o.get("kind").and_then(Value::as_str) == Some("List") => {
+                match o.remove("items") {
+                    Some(Value::Array(items)) => items,
+                    _ => Vec::new(),
+                }
+            }
+            other => vec![other],
+        };
+        for item in items {
+            out.push(pick(vec![(i, item)], &VPA_CHECKPOINT, None)?.object);
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

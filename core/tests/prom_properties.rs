@@ -3,8 +3,8 @@
 use proptest::prelude::*;
 use tidescale::Timestamp;
 use tidescale::prom::{
-    Bucket, CounterWindow, RangeWindow, Sample, WindowMode, histogram_quantile, increase, irate,
-    rate,
+    Bucket, CounterWindow, Grouping, RangeWindow, Sample, WindowMode, avg, delta,
+    histogram_quantile, histogram_quantile_vector, idelta, increase, irate, rate, sum,
 };
 
 /// A counter: random scrape gaps, increments, and occasional resets (to a value below the
@@ -110,9 +110,37 @@ proptest! {
             .collect();
         b.push(Bucket::new(f64::INFINITY, f64::from(counts[24])));
         let (lo, hi) = if q1 <= q2 { (q1, q2) } else { (q2, q1) };
-        let (a, z) = (histogram_quantile(lo, &b).unwrap(), histogram_quantile(hi, &b).unwrap());
+        let at = |q| histogram_quantile(q, &b).unwrap().expect("non-empty buckets have a value");
+        let (a, z) = (at(lo), at(hi));
         if !a.is_nan() && !z.is_nan() {
             prop_assert!(a <= z + 1e-9 * z.abs().max(1.0), "q {lo} → {a}, q {hi} → {z}");
+        }
+    }
+}
+
+proptest! {
+    /// Empty input has no result in every function, as the server has no output sample then:
+    /// `histogram_quantile` over no buckets for any `q` (NaN and out-of-range included), the
+    /// range functions over no samples, and the aggregations over no series.
+    #[test]
+    fn empty_input_has_no_result(
+        q in prop_oneof![any::<f64>(), Just(f64::NAN), Just(-1.0), Just(2.0)],
+        eval_s in 0i64..100_000,
+        range_s in 1i64..10_000,
+        left_closed in any::<bool>(),
+    ) {
+        prop_assert_eq!(histogram_quantile(q, &[]), Ok(None));
+        prop_assert!(histogram_quantile_vector(q, &[]).unwrap().is_empty());
+        let mode = if left_closed { WindowMode::LeftClosed } else { WindowMode::LeftOpen };
+        let w = RangeWindow::new(Timestamp::from_secs(eval_s), range_s * 1000)
+            .unwrap()
+            .with_mode(mode);
+        for f in [rate, increase, irate, delta, idelta] {
+            prop_assert_eq!(f(&[], &w), Ok(None));
+        }
+        for g in [Grouping::By(Vec::new()), Grouping::Without(vec!["pod".to_owned()])] {
+            prop_assert!(sum(&[], &g).is_empty());
+            prop_assert!(avg(&[], &g).is_empty());
         }
     }
 }

@@ -234,19 +234,24 @@ pub unsafe extern "C" fn ts_prom_delta(
 
 /// `histogram_quantile(q, ...)` over `n` classic buckets of one series (any order; the
 /// `+Inf` bucket is needed for a finite answer). `q < 0` gives -Inf, `q > 1` +Inf, NaN `q`
-/// NaN, no buckets NaN, as Prometheus. A NaN upper bound is `TS_RESULT_NAN_BUCKET_BOUND`.
+/// NaN, as Prometheus. `*has_value` is false (and `*out` 0) when there are no buckets: no
+/// series, so Prometheus has no result, whatever `q` is. A NaN upper bound is
+/// `TS_RESULT_NAN_BUCKET_BOUND`.
 ///
 /// # Safety
-/// `buckets` must be NULL (with `n` 0) or point to `n` buckets; `out` must be NULL or writable.
+/// `buckets` must be NULL (with `n` 0) or point to `n` buckets; `out` and `has_value` must be
+/// NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ts_prom_histogram_quantile(
     q: f64,
     buckets: *const ts_prom_bucket,
     n: usize,
     out: *mut f64,
+    has_value: *mut bool,
 ) -> ts_result {
     ffi_boundary(|| {
         let out = out_ptr(out, "out")?;
+        let has_value = out_ptr(has_value, "has_value")?;
         // SAFETY: caller contract, checked for NULL, alignment and length.
         let buckets = unsafe { slice(buckets, n, "buckets") }?;
         let buckets: Vec<Bucket> = buckets
@@ -254,8 +259,8 @@ pub unsafe extern "C" fn ts_prom_histogram_quantile(
             .map(|b| Bucket::new(b.upper_bound, b.count))
             .collect();
         let v = prom::histogram_quantile(q, &buckets).map_err(prom_error)?;
-        // SAFETY: checked non-NULL and aligned.
-        unsafe { out.write(v) };
+        // SAFETY: both checked by `out_ptr`.
+        unsafe { write_optional(out, has_value, v) };
         Ok(())
     })
 }

@@ -9,6 +9,8 @@ use tidescale_ffi::*;
 
 #[test]
 fn abi_version_is_pinned() {
+    // 2: ts_hpa_decision lost next_wakeup_ms (ts_hpa_next_wakeup computes it on request),
+    // ts_prom_histogram_quantile gained `has_value`, late VPA samples are discarded (no 504).
     assert_eq!(TS_ABI_VERSION, 2);
     assert_eq!(ts_abi_version(), TS_ABI_VERSION);
 }

@@ -120,8 +120,8 @@ proptest! {
             }
         }
         let b: Vec<ts_prom_bucket> = samples.iter().map(|&(t, v)| ts_prom_bucket { upper_bound: t as f64, count: v }).collect();
-        let mut q = 0.0;
-        prop_assert_ne!(unsafe { ts_prom_histogram_quantile(0.9, b.as_ptr(), b.len(), &mut q) }, ts_result::Panic);
+        let (mut q, mut has) = (0.0, false);
+        prop_assert_ne!(unsafe { ts_prom_histogram_quantile(0.9, b.as_ptr(), b.len(), &mut q, &mut has) }, ts_result::Panic);
         let mut w: *mut ts_prom_counter_window = std::ptr::null_mut();
         let r = unsafe { ts_prom_counter_window_new(cap, range * 1000, mode, &mut w) };
         prop_assert_eq!(r == ts_result::Ok, !w.is_null());

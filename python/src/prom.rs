@@ -189,9 +189,10 @@ fn count(c: &Bound<'_, PyAny>) -> PyResult<f64> {
         .map_err(|_| invalid_input("a bucket count is a number"))
 }
 
-/// `histogram_quantile(q, buckets)`: buckets as `{le: count}` or `(le, count)` pairs.
+/// `histogram_quantile(q, buckets)`: buckets as `{le: count}` or `(le, count)` pairs; `None`
+/// when there are no buckets (Prometheus has no result then, for any `q`).
 #[pyfunction]
-pub(crate) fn histogram_quantile(q: f64, buckets: &Bound<'_, PyAny>) -> PyResult<f64> {
+pub(crate) fn histogram_quantile(q: f64, buckets: &Bound<'_, PyAny>) -> PyResult<Option<f64>> {
     let mut bs = Vec::new();
     if let Ok(d) = buckets.cast::<PyDict>() {
         for (le, c) in d.iter() {

@@ -5,7 +5,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple, PyType};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple, PyType};
 use serde_json::{Map, Value, json};
 use tidescale::Timestamp;
 use tidescale::hpa::HorizontalPodAutoscaler;
@@ -18,7 +18,7 @@ use tidescale::vpa::{
 
 use crate::controller::{object_from_py, to_py};
 use crate::convert::{float_seq, from_json, quantity, seconds, to_json};
-use crate::errors::{invalid_input, vpa_error};
+use crate::errors::{invalid_input, manifest_error, vpa_error};
 
 // --- options --------------------------------------------------------------------------------
 
@@ -614,19 +614,22 @@ impl VpaRecommender {
         Ok(list)
     }
 
-    /// Restores containers from checkpoints (one dict or a list). A container it registers
-    /// is created at `now` (default: the checkpoint's `lastUpdateTime`). All or nothing.
+    /// Restores containers from checkpoints (one dict, a list, or JSON/YAML text as
+    /// `checkpoints()` or the C door writes it). A container it registers is created at `now`
+    /// (default: the checkpoint's `lastUpdateTime`). All or nothing.
     #[pyo3(signature = (checkpoint, *, now = None))]
     fn load_checkpoint(&self, checkpoint: &Bound<'_, PyAny>, now: Option<f64>) -> PyResult<()> {
-        let cps: Vec<VerticalPodAutoscalerCheckpoint> =
-            if checkpoint.is_instance_of::<PyList>() || checkpoint.is_instance_of::<PyTuple>() {
-                checkpoint
-                    .try_iter()?
-                    .map(|c| checkpoint_from_py(&c?))
-                    .collect::<PyResult<_>>()?
-            } else {
-                vec![checkpoint_from_py(checkpoint)?]
-            };
+        let cps: Vec<VerticalPodAutoscalerCheckpoint> = if checkpoint.is_instance_of::<PyString>() {
+            let text: String = checkpoint.extract()?;
+            tidescale::manifest::checkpoints_from_str(&text).map_err(manifest_error)?
+        } else if checkpoint.is_instance_of::<PyList>() || checkpoint.is_instance_of::<PyTuple>() {
+            checkpoint
+                .try_iter()?
+                .map(|c| checkpoint_from_py(&c?))
+                .collect::<PyResult<_>>()?
+        } else {
+            vec![checkpoint_from_py(checkpoint)?]
+        };
         let now = now.map(|n| seconds("now", n)).transpose()?;
         let mut st = self.lock();
         let mut rec = st.rec.clone();

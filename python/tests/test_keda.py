@@ -285,3 +285,29 @@ def test_time_going_backwards_is_a_step_at_that_time() -> None:
     assert so.step(60.0, 0, {"aws-sqs-queue": 25}).desired_replicas == 1
     d = so.step(30.0, 1, {"aws-sqs-queue": 25})
     assert d.desired_replicas == 3
+
+
+def kafka_limited(limit: str) -> str:
+    return (
+        "kind: ScaledObject\nmetadata: {name: w}\nspec:\n  scaleTargetRef: {name: w}\n"
+        "  maxReplicaCount: 20\n  triggers:\n  - type: kafka\n    metadata:\n"
+        "      bootstrapServers: b\n      consumerGroup: g\n      topic: t\n"
+        f"      partitionLimitation: '{limit}'\n"
+    )
+
+
+@pytest.mark.parametrize("bad", ["1-x", "1-2-3", "-3", "2147483648", "1,,2"])
+def test_kafka_partition_limitation_errors_are_spec_errors(bad: str) -> None:
+    with pytest.raises(SpecError, match="partitionLimitation"):
+        keda.ScaledObject(kafka_limited(bad))
+
+
+def test_kafka_partition_limitation_selecting_nothing_fails_the_scaler() -> None:
+    offsets = {("t", 0): (0, 50), ("t", 1): (0, 70)}
+    # 5-3 selects no partition: upstream's lag computation fails (the scaler errors)
+    d = keda.ScaledObject(kafka_limited("5-3")).step(0.0, 1, {"kafka": offsets})
+    assert d.error and "active partition" in json.dumps(d.to_dict())
+    # "+1" is partition 1 (Go's ParseInt accepts a sign): lag 70 alone
+    d = keda.ScaledObject(kafka_limited("+1")).step(0.0, 1, {"kafka": offsets})
+    assert not d.error
+    assert list(d.hpa_metrics.values()) == [10.0]  # 70 capped at 1 partition x lagThreshold 10

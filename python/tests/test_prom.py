@@ -139,6 +139,13 @@ def test_histogram_quantile_shapes_and_errors() -> None:
         prom.histogram_quantile(0.5, [(math.nan, 1), (math.inf, 2)])
 
 
+@pytest.mark.parametrize("q", [0.5, 0.0, 1.0, -1.0, 2.0, math.nan, math.inf])
+def test_histogram_quantile_without_buckets_has_no_result(q: float) -> None:
+    # No bucket series: Prometheus has no output sample, whatever q is (NaN included).
+    assert prom.histogram_quantile(q, {}) is None
+    assert prom.histogram_quantile(q, []) is None
+
+
 def test_sum_and_avg_by() -> None:
     v = [({"pod": "a", "path": "/x"}, 1.5), ({"pod": "a", "path": "/y"}, 2.0), ({"pod": "b", "path": "/x"}, 4.0)]
     assert prom.sum_by(v, ["pod"]) == [

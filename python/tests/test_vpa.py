@@ -6,6 +6,8 @@ import copy
 import json
 import math
 import pickle
+import random
+import struct
 from typing import Any
 
 import pytest
@@ -282,3 +284,60 @@ def test_package_surface() -> None:
     import doctest
 
     assert doctest.testmod(vpa).failed == 0
+
+
+# Decimals serde_json's fast path reads one ulp off (core/tests/json_numbers.rs).
+ONE_ULP_OFF = ["10053326052.896315", "7850478860959.8785", "771814871.60779125"]
+CHECKPOINT_NOW = 1_700_000_000  # 2023-11-14T22:13:20Z, the checkpoint's lastUpdateTime
+
+
+def checkpoint_text(total_weight: str, yaml: bool) -> str:
+    if yaml:
+        return (
+            "apiVersion: autoscaling.k8s.io/v1\nkind: VerticalPodAutoscalerCheckpoint\n"
+            "spec: {vpaObjectName: web, containerName: app}\n"
+            "status:\n  version: v3\n  lastUpdateTime: '2023-11-14T22:13:20Z'\n"
+            "  cpuHistogram:\n    referenceTimestamp: '2023-11-14T00:00:00Z'\n"
+            f"    bucketWeights: {{'10': 10000}}\n    totalWeight: {total_weight}\n"
+        )
+    return (
+        '{"kind": "VerticalPodAutoscalerCheckpoint", "spec": {"vpaObjectName": "web", "containerName": "app"},'
+        ' "status": {"version": "v3", "lastUpdateTime": "2023-11-14T22:13:20Z", "cpuHistogram":'
+        ' {"referenceTimestamp": "2023-11-14T00:00:00Z", "bucketWeights": {"10": 10000},'
+        f' "totalWeight": {total_weight}}}}}}}'
+    )
+
+
+def total_weight_through_rust(text: str) -> float:
+    rec = vpa.Recommender()
+    rec.load_checkpoint(text)
+    value = rec.checkpoint("app", CHECKPOINT_NOW)["status"]["cpuHistogram"]["totalWeight"]
+    assert isinstance(value, float)
+    return value
+
+
+def bits(x: float) -> int:
+    return int(struct.unpack("<Q", struct.pack("<d", x))[0])
+
+
+@pytest.mark.parametrize("yaml", [False, True], ids=["json", "yaml"])
+def test_checkpoint_text_numbers_are_correctly_rounded(yaml: bool) -> None:
+    # Python's float() is correctly rounded, as Go's strconv: the Rust side must agree bit for bit.
+    rng = random.Random(20261203)
+    texts = list(ONE_ULP_OFF)
+    for _ in range(400):
+        # random finite doubles in [2^-20, 2^50): random mantissa bits, exponent in range
+        x = struct.unpack("<d", struct.pack("<Q", ((rng.randrange(1003, 1073)) << 52) | rng.getrandbits(52)))[0]
+        texts += [repr(x), "%.17g" % x, "%.16e" % x]
+    for t in texts:
+        assert bits(total_weight_through_rust(checkpoint_text(t, yaml))) == bits(float(t)), t
+
+
+def test_checkpoint_text_rejects_out_of_range_numbers() -> None:
+    rec = vpa.Recommender()
+    for yaml in (False, True):
+        with pytest.raises(ManifestError):
+            rec.load_checkpoint(checkpoint_text("1e400", yaml))
+    with pytest.raises(ManifestError):
+        rec.load_checkpoint(checkpoint_text(".nan", True))
+    assert rec.containers == []

@@ -39,7 +39,7 @@ def keda_step(manifest: str) -> tuple[int, str, Optional[float]]:
     return d.desired_replicas, d.reason, d.cooldown_remaining
 
 
-def prom_math() -> tuple[Optional[float], float, list[dict[str, Any]]]:
+def prom_math() -> tuple[Optional[float], Optional[float], list[dict[str, Any]]]:
     import tidescale.prom as prom
 
     r = prom.rate([(0.0, 0.0), (15.0, 30.0)], 15.0, "1m", window="2.x")

@@ -90,29 +90,40 @@ static void test_histogram_quantile(void) {
     const ts_prom_bucket shuffled[] = {{1, 110}, {INFINITY, 120}, {0.1, 50}, {0.2, 70}};
     ts_prom_bucket with_nan[2] = {{0.1, 1}, {INFINITY, 2}};
     double v = 0;
+    bool has = false;
 
-    CHECK_CODE(ts_prom_histogram_quantile(0.25, positive, LEN(positive), &v), TS_RESULT_OK);
+    CHECK_CODE(ts_prom_histogram_quantile(0.25, positive, LEN(positive), &v, &has), TS_RESULT_OK);
     CHECK(close_to(v, 0.055, 1e-6));
-    CHECK_CODE(ts_prom_histogram_quantile(0, negative, LEN(negative), &v), TS_RESULT_OK);
+    CHECK_CODE(ts_prom_histogram_quantile(0, negative, LEN(negative), &v, &has), TS_RESULT_OK);
     CHECK(close_to(v, -0.25, 1e-6));
-    CHECK_CODE(ts_prom_histogram_quantile(0.2, shuffled, LEN(shuffled), &v), TS_RESULT_OK);
+    CHECK_CODE(ts_prom_histogram_quantile(0.2, shuffled, LEN(shuffled), &v, &has), TS_RESULT_OK);
     CHECK(close_to(v, 0.048, 1e-12));
-    CHECK_CODE(ts_prom_histogram_quantile(0.99, shuffled, LEN(shuffled), &v), TS_RESULT_OK);
+    CHECK_CODE(ts_prom_histogram_quantile(0.99, shuffled, LEN(shuffled), &v, &has), TS_RESULT_OK);
     CHECK(v == 1.0); /* the +Inf bucket: the second-highest bound */
-    CHECK_CODE(ts_prom_histogram_quantile(-0.1, shuffled, LEN(shuffled), &v), TS_RESULT_OK);
+    CHECK_CODE(ts_prom_histogram_quantile(-0.1, shuffled, LEN(shuffled), &v, &has), TS_RESULT_OK);
     CHECK(isinf(v) && v < 0);
-    CHECK_CODE(ts_prom_histogram_quantile(1.5, shuffled, LEN(shuffled), &v), TS_RESULT_OK);
+    CHECK_CODE(ts_prom_histogram_quantile(1.5, shuffled, LEN(shuffled), &v, &has), TS_RESULT_OK);
     CHECK(isinf(v) && v > 0);
-    CHECK_CODE(ts_prom_histogram_quantile(NAN, shuffled, LEN(shuffled), &v), TS_RESULT_OK);
+    CHECK_CODE(ts_prom_histogram_quantile(NAN, shuffled, LEN(shuffled), &v, &has), TS_RESULT_OK);
     CHECK(isnan(v));
-    CHECK_CODE(ts_prom_histogram_quantile(0.5, NULL, 0, &v), TS_RESULT_OK);
-    CHECK(isnan(v)); /* no buckets */
+    CHECK(has);
+    /* no buckets: no series, so no result for any q, NaN included (Prometheus) */
+    CHECK_CODE(ts_prom_histogram_quantile(0.5, NULL, 0, &v, &has), TS_RESULT_OK);
+    CHECK(!has && v == 0);
+    has = true;
+    CHECK_CODE(ts_prom_histogram_quantile(NAN, NULL, 0, &v, &has), TS_RESULT_OK);
+    CHECK(!has && v == 0);
+    has = true;
+    CHECK_CODE(ts_prom_histogram_quantile(-1, positive, 0, &v, &has), TS_RESULT_OK);
+    CHECK(!has);
 
     v = 7;
     with_nan[0].upper_bound = NAN;
-    CHECK_CODE(ts_prom_histogram_quantile(0.5, with_nan, 2, &v), TS_RESULT_NAN_BUCKET_BOUND);
-    CHECK_CODE(ts_prom_histogram_quantile(0.5, NULL, 2, &v), TS_RESULT_NULL_ARGUMENT);
-    CHECK_CODE(ts_prom_histogram_quantile(0.5, positive, LEN(positive), NULL),
+    CHECK_CODE(ts_prom_histogram_quantile(0.5, with_nan, 2, &v, &has), TS_RESULT_NAN_BUCKET_BOUND);
+    CHECK_CODE(ts_prom_histogram_quantile(0.5, NULL, 2, &v, &has), TS_RESULT_NULL_ARGUMENT);
+    CHECK_CODE(ts_prom_histogram_quantile(0.5, positive, LEN(positive), NULL, &has),
+               TS_RESULT_NULL_ARGUMENT);
+    CHECK_CODE(ts_prom_histogram_quantile(0.5, positive, LEN(positive), &v, NULL),
                TS_RESULT_NULL_ARGUMENT);
     CHECK(v == 7); /* untouched by failures */
 }

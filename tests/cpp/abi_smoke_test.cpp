@@ -173,8 +173,10 @@ void prom() {
     ok(ts_prom_rate(s.data(), s.size(), 600000, 1200000, TS_WINDOW_MODE_LEFT_OPEN, &v, &has));
     CHECK(has && std::fabs(v - 0.5) < 1e-9);
     const ts_prom_bucket b[] = {{0.1, 50}, {0.2, 70}, {1, 110}, {INFINITY, 120}};
-    ok(ts_prom_histogram_quantile(0.2, b, 4, &v));
-    CHECK(std::fabs(v - 0.048) < 1e-12);
+    ok(ts_prom_histogram_quantile(0.2, b, 4, &v, &has));
+    CHECK(has && std::fabs(v - 0.048) < 1e-12);
+    ok(ts_prom_histogram_quantile(NAN, nullptr, 0, &v, &has));
+    CHECK(!has); // no buckets: no result, as Prometheus
 
     ts_prom_counter_window *raw = nullptr;
     ok(ts_prom_counter_window_new(64, 120000, TS_WINDOW_MODE_LEFT_OPEN, &raw));

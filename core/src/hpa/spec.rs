@@ -221,7 +221,8 @@ impl MetricSpec {
 pub struct ResourceMetricSource {
     /// `cpu`, `memory`, ...
     pub name: String,
-    /// The target.
+    /// The target (absent: Go's zero target, which fails when the metric is evaluated).
+    #[serde(default)]
     pub target: MetricTarget,
 }
 
@@ -233,7 +234,8 @@ pub struct ContainerResourceMetricSource {
     pub name: String,
     /// The container whose usage counts.
     pub container: String,
-    /// The target.
+    /// The target (absent: Go's zero target, which fails when the metric is evaluated).
+    #[serde(default)]
     pub target: MetricTarget,
 }
 
@@ -243,7 +245,9 @@ pub struct ContainerResourceMetricSource {
 pub struct PodsMetricSource {
     /// Metric name and selector.
     pub metric: MetricIdentifier,
-    /// The target (AverageValue).
+    /// The target (AverageValue; absent: Go's zero target, which fails when the metric is
+    /// evaluated).
+    #[serde(default)]
     pub target: MetricTarget,
 }
 
@@ -256,7 +260,9 @@ pub struct ObjectMetricSource {
     pub described_object: CrossVersionObjectReference,
     /// Metric name and selector.
     pub metric: MetricIdentifier,
-    /// The target (Value or AverageValue).
+    /// The target (Value or AverageValue; absent: Go's zero target, which fails when the metric is
+    /// evaluated).
+    #[serde(default)]
     pub target: MetricTarget,
 }
 
@@ -266,7 +272,9 @@ pub struct ObjectMetricSource {
 pub struct ExternalMetricSource {
     /// Metric name and selector.
     pub metric: MetricIdentifier,
-    /// The target (Value or AverageValue).
+    /// The target (Value or AverageValue; absent: Go's zero target, which fails when the metric is
+    /// evaluated).
+    #[serde(default)]
     pub target: MetricTarget,
 }
 
@@ -319,8 +327,14 @@ pub enum MetricTargetType {
 }
 
 /// `target:` of a metric.
+///
+/// `type` is required, except in Go's zero target (`{}` or `{"type": ""}`, no value set): the
+/// upstream controller tests use it as a placeholder metric, and a controller holding one fails
+/// only when it evaluates that metric (spec §1, `reconcile`), so it must deserialize; API
+/// validation ([`Controller::new`](super::Controller::new)) still rejects it. It reads as
+/// [`MetricTarget::default()`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", try_from = "RawMetricTarget")]
 pub struct MetricTarget {
     /// Which field is the target.
     #[serde(rename = "type")]
@@ -334,6 +348,50 @@ pub struct MetricTarget {
     /// `Utilization` target, percent of the request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub average_utilization: Option<i32>,
+}
+
+/// [`MetricTarget`] as written, before the `type` check.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawMetricTarget {
+    #[serde(rename = "type", default)]
+    type_: Option<String>,
+    #[serde(default)]
+    value: Option<Quantity>,
+    #[serde(default)]
+    average_value: Option<Quantity>,
+    #[serde(default)]
+    average_utilization: Option<i32>,
+}
+
+impl TryFrom<RawMetricTarget> for MetricTarget {
+    type Error = String;
+
+    fn try_from(r: RawMetricTarget) -> Result<Self, String> {
+        let type_ = match r.type_.as_deref().unwrap_or("") {
+            "Utilization" => MetricTargetType::Utilization,
+            "Value" => MetricTargetType::Value,
+            "AverageValue" => MetricTargetType::AverageValue,
+            "" if r.value.is_none()
+                && r.average_value.is_none()
+                && r.average_utilization.is_none() =>
+            {
+                return Ok(Self::default());
+            }
+            "" => return Err("missing field `type`".to_owned()),
+            other => {
+                return Err(format!(
+                    "unknown variant `{other}`, expected one of `Utilization`, `Value`, `AverageValue`"
+                ));
+            }
+        };
+        Ok(Self {
+            type_,
+            value: r.value,
+            average_value: r.average_value,
+            average_utilization: r.average_utilization,
+        })
+    }
 }
 
 /// `spec.behavior`.

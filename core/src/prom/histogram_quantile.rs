@@ -1,6 +1,9 @@
 //! `histogram_quantile` over classic histograms (`_bucket` series with an `le` label), exactly
 //! as Prometheus 3.x `BucketQuantile` (promql/quantile.go):
 //!
+//! - no buckets at all → no result, whatever `q` is (NaN included): the server evaluates
+//!   `histogram_quantile` per bucket series it finds, so an empty selection has no output
+//!   sample (the same rule as `rate` over too few samples and `sum` over nothing);
 //! - `q < 0` → −Inf, `q > 1` → +Inf, `q` NaN → NaN;
 //! - buckets are sorted by upper bound; the highest must be +Inf, else NaN;
 //! - buckets with equal bounds (`le="0.2"` and `le="2e-1"`) are coalesced by adding counts;
@@ -93,22 +96,33 @@ fn almost_equal(a: f64, b: f64, epsilon: f64) -> bool {
 ///
 /// Returns what Prometheus returns, including NaN and ±Inf; a NaN bucket bound (which
 /// Prometheus does not expect and would sort arbitrarily) is a [`PromError::NanBucketBound`].
-/// An empty bucket list gives NaN (Prometheus has no series to evaluate then).
+/// An empty bucket list gives `None` for every `q`, NaN included: Prometheus has no series to
+/// evaluate then, so no output sample (a single bucket still gives NaN, as the server does).
 ///
 /// ```
 /// use tidescale::prom::{Bucket, histogram_quantile};
 /// let b = [Bucket::new(0.1, 50.0), Bucket::new(0.2, 70.0), Bucket::new(1.0, 110.0), Bucket::new(f64::INFINITY, 120.0)];
 /// // rank 0.2 × 120 = 24 falls in the lowest bucket: 0 + 0.1 × 24/50.
-/// assert!((histogram_quantile(0.2, &b)? - 0.048).abs() < 1e-12);
+/// assert_eq!(histogram_quantile(0.2, &b)?, Some(0.048));
 /// // rank 0.99 × 120 lands in +Inf: the second-highest bound.
-/// assert_eq!(histogram_quantile(0.99, &b)?, 1.0);
-/// assert_eq!(histogram_quantile(-0.1, &b)?, f64::NEG_INFINITY);
+/// assert_eq!(histogram_quantile(0.99, &b)?, Some(1.0));
+/// assert_eq!(histogram_quantile(-0.1, &b)?, Some(f64::NEG_INFINITY));
+/// // no buckets: no result, even for q = NaN or q out of [0, 1]
+/// assert_eq!(histogram_quantile(f64::NAN, &[])?, None);
 /// # Ok::<(), tidescale::prom::PromError>(())
 /// ```
-pub fn histogram_quantile(q: f64, buckets: &[Bucket]) -> Result<f64, PromError> {
+pub fn histogram_quantile(q: f64, buckets: &[Bucket]) -> Result<Option<f64>, PromError> {
+    if buckets.is_empty() {
+        return Ok(None);
+    }
     if buckets.iter().any(|b| b.upper_bound.is_nan()) {
         return Err(PromError::NanBucketBound);
     }
+    bucket_quantile(q, buckets).map(Some)
+}
+
+/// `BucketQuantile` for a non-empty bucket list.
+fn bucket_quantile(q: f64, buckets: &[Bucket]) -> Result<f64, PromError> {
     if q.is_nan() {
         return Ok(f64::NAN);
     }
@@ -264,8 +278,11 @@ pub fn histogram_quantile_vector(q: f64, vector: &[Series]) -> Result<Vec<Series
     }
     groups
         .into_iter()
-        .map(|(labels, buckets)| {
-            histogram_quantile(q, &buckets).map(|value| Series { labels, value })
+        .filter_map(|(labels, buckets)| {
+            // Every group holds at least the bucket that created it.
+            histogram_quantile(q, &buckets)
+                .map(|v| v.map(|value| Series { labels, value }))
+                .transpose()
         })
         .collect()
 }
@@ -273,6 +290,13 @@ pub fn histogram_quantile_vector(q: f64, vector: &[Series]) -> Result<Vec<Series
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The value of a non-empty histogram.
+    fn q(q: f64, b: &[Bucket]) -> f64 {
+        histogram_quantile(q, b)
+            .unwrap()
+            .expect("a non-empty histogram has a value")
+    }
 
     fn h(pairs: &[(&str, f64)]) -> Vec<Bucket> {
         pairs
@@ -290,8 +314,8 @@ mod tests {
             ("0.3", 20.0),
             ("+Inf", 20.0),
         ]);
-        assert_eq!(histogram_quantile(0.0, &b).unwrap(), -0.25);
-        assert!((histogram_quantile(0.25, &b).unwrap() - -0.225).abs() < 1e-12);
+        assert_eq!(q(0.0, &b), -0.25);
+        assert!((q(0.25, &b) - -0.225).abs() < 1e-12);
     }
 
     #[test]
@@ -304,22 +328,28 @@ mod tests {
             ("1000", 90.0),
             ("+Inf", 80.0),
         ]);
-        assert!((histogram_quantile(0.01, &b).unwrap() - 0.0045).abs() < 1e-12);
-        assert!((histogram_quantile(0.5, &b).unwrap() - 8.5).abs() < 1e-12);
-        assert!((histogram_quantile(0.99, &b).unwrap() - 979.75).abs() < 1e-9);
+        assert!((q(0.01, &b) - 0.0045).abs() < 1e-12);
+        assert!((q(0.5, &b) - 8.5).abs() < 1e-12);
+        assert!((q(0.99, &b) - 979.75).abs() < 1e-9);
     }
 
     #[test]
     fn special_cases() {
         let no_inf = h(&[("0.1", 1.0), ("1", 2.0)]);
-        assert!(histogram_quantile(0.5, &no_inf).unwrap().is_nan());
+        assert!(q(0.5, &no_inf).is_nan());
         let only_inf = h(&[("+Inf", 3.0), ("+inf", 4.0)]);
-        assert!(histogram_quantile(0.5, &only_inf).unwrap().is_nan());
+        assert!(q(0.5, &only_inf).is_nan());
         let empty = h(&[("1", 0.0), ("+Inf", 0.0)]);
-        assert!(histogram_quantile(1.0, &empty).unwrap().is_nan());
-        assert!(histogram_quantile(f64::NAN, &empty).unwrap().is_nan());
-        assert_eq!(histogram_quantile(2.0, &empty).unwrap(), f64::INFINITY);
-        assert!(histogram_quantile(0.5, &[]).unwrap().is_nan());
+        assert!(q(1.0, &empty).is_nan());
+        assert!(q(f64::NAN, &empty).is_nan());
+        assert_eq!(q(2.0, &empty), f64::INFINITY);
+        // No buckets: no output sample for any q (Prometheus evaluates per series found).
+        for q in [0.5, 0.0, 1.0, -1.0, 2.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(histogram_quantile(q, &[]), Ok(None), "q = {q}");
+        }
+        // One bucket is a series: NaN, not "no result".
+        assert!(q(0.5, &[Bucket::new(f64::INFINITY, 3.0)]).is_nan());
+        assert!(histogram_quantile_vector(f64::NAN, &[]).unwrap().is_empty());
         assert_eq!(
             histogram_quantile(0.5, &[Bucket::new(f64::NAN, 1.0)]),
             Err(PromError::NanBucketBound)
@@ -335,9 +365,9 @@ mod tests {
             ("2e-1", 1.0),
             ("+Inf", 4.0),
         ]);
-        assert_eq!(histogram_quantile(1.0, &b).unwrap(), 0.2);
+        assert_eq!(q(1.0, &b), 0.2);
         // After coalescing: 0.1 → 1, 0.2 → 3, +Inf → 4. q = 0.5 → rank 2 in (0.1, 0.2].
-        assert!((histogram_quantile(0.5, &b).unwrap() - 0.15).abs() < 1e-12);
+        assert!((q(0.5, &b) - 0.15).abs() < 1e-12);
     }
 
     #[test]
@@ -345,7 +375,7 @@ mod tests {
         let mut b: Vec<Bucket> = (1..=40).map(|i| Bucket::new(i as f64, i as f64)).collect();
         b.push(Bucket::new(f64::INFINITY, 40.0));
         b.reverse();
-        assert!((histogram_quantile(0.5, &b).unwrap() - 20.0).abs() < 1e-12);
+        assert!((q(0.5, &b) - 20.0).abs() < 1e-12);
     }
 
     #[test]
@@ -365,7 +395,7 @@ mod tests {
             Bucket::new(f64::INFINITY, 10.0),
         ];
         assert_eq!(ensure_monotonic(&mut big), (true, false));
-        assert_eq!(histogram_quantile(1.0, &b).unwrap(), 1.0);
+        assert_eq!(q(1.0, &b), 1.0);
     }
 
     #[test]

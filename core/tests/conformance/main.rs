@@ -77,6 +77,7 @@ fn vectors_of(doc: Value) -> Vec<Value> {
 }
 
 fn main() {
+    util::tolerance_self_check();
     let disputed = disputed();
     let (mut passed, mut failed, mut skipped, mut n_disputed) = (0usize, 0usize, 0usize, 0usize);
     let mut skipped_kinds: BTreeMap<String, Vec<String>> = BTreeMap::new();

@@ -13,6 +13,7 @@ use tidescale::prom::{
 };
 
 use crate::Outcome;
+use crate::util::Tolerance;
 
 /// Runs one vector of this family, or `None` if `kind` is not one of its implemented kinds.
 pub(crate) fn run(kind: &str, input: &Value, expect: &Value) -> Option<Outcome> {
@@ -109,29 +110,13 @@ fn apply(kind: &str, s: &[Sample], w: &RangeWindow) -> Result<Option<f64>, Strin
     r.map_err(|e| e.to_string())
 }
 
-/// promqltest's comparison: `almost.Equal` with the vector's relative epsilon (zero exact).
-fn almost_equal(a: f64, b: f64, eps: f64) -> bool {
-    if a.is_nan() && b.is_nan() || a == b {
-        return true;
-    }
-    let abs_sum = a.abs() + b.abs();
-    let diff = (a - b).abs();
-    if a == 0.0 || b == 0.0 || abs_sum < f64::MIN_POSITIVE {
-        return diff < eps * f64::MIN_POSITIVE;
-    }
-    diff / abs_sum.min(f64::MAX) < eps
-}
-
 fn compare(expect: &Value, got: Option<f64>) -> Outcome {
     let empty = expect
         .get("empty")
         .and_then(Value::as_bool)
         .unwrap_or(false)
         || expect.get("value").is_some_and(Value::is_null);
-    let eps = expect
-        .pointer("/tolerance/relative")
-        .and_then(Value::as_f64)
-        .unwrap_or(1e-6);
+    let tolerance = Tolerance::of(expect)?;
     match (empty, got) {
         (true, None) => Ok(()),
         (true, Some(x)) => Err(format!("expected no result, got {x}")),
@@ -139,14 +124,7 @@ fn compare(expect: &Value, got: Option<f64>) -> Outcome {
             "expected {}, got no result",
             expect.get("value").unwrap_or(&Value::Null)
         )),
-        (false, Some(x)) => {
-            let want = num_field(expect, "value")?;
-            if almost_equal(want, x, eps) {
-                Ok(())
-            } else {
-                Err(format!("value: expected {want}, got {x} (relative {eps})"))
-            }
-        }
+        (false, Some(x)) => tolerance.check("value", num_field(expect, "value")?, x),
     }
 }
 
@@ -171,7 +149,7 @@ fn quantile(input: &Value, expect: &Value) -> Outcome {
         })
         .collect::<Result<Vec<_>, String>>()?;
     let direct = histogram_quantile(q, &buckets).map_err(|e| e.to_string())?;
-    compare(expect, Some(direct)).map_err(|e| format!("from input.buckets: {e}"))?;
+    compare(expect, direct).map_err(|e| format!("from input.buckets: {e}"))?;
 
     let (Some(series), Some(inner)) = (input.get("bucket_series"), input.get("inner")) else {
         return Ok(());

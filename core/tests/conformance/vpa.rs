@@ -36,7 +36,7 @@ use tidescale::vpa::*;
 use tidescale::{Quantity, Timestamp};
 
 use crate::Outcome;
-use crate::util::{check, check_f64, f64_of, i64_of, str_of};
+use crate::util::{Tolerance, check, f64_of, i64_of, str_of};
 
 type R<T> = Result<T, String>;
 
@@ -73,33 +73,40 @@ pub(crate) fn run(kind: &str, input: &Value, expect: &Value) -> Option<Outcome> 
 
 // ---------------------------------------------------------------- helpers
 
-fn tol(expect: &Value) -> (String, f64) {
-    let t = expect.get("tolerance");
-    let mode = t
-        .and_then(|t| t.get("mode"))
-        .and_then(Value::as_str)
-        .unwrap_or("exact")
-        .to_owned();
-    let v = t
-        .and_then(|t| t.get("value"))
-        .and_then(Value::as_f64)
-        .unwrap_or(0.0);
-    (mode, v)
+/// Compares a float with the tolerance the vector states (exact, bit for bit, when none).
+fn check_float(what: &str, want: f64, got: f64, expect: &Value) -> Outcome {
+    Tolerance::of(expect)?.check(what, want, got)
 }
 
-fn check_float(what: &str, want: f64, got: f64, expect: &Value) -> Outcome {
-    let (mode, v) = tol(expect);
-    match mode.as_str() {
-        "relative" => {
-            if (got - want).abs() <= v * want.abs() || got == want {
-                Ok(())
-            } else {
-                Err(format!("{what}: expected {want}, got {got} (relative {v})"))
-            }
-        }
-        "absolute" => check_f64(what, want, got, v),
-        _ => check(what, want, got),
+/// Compares two histogram checkpoints: the same buckets, and the total weight and every
+/// bucket weight with the vector's tolerance.
+fn check_checkpoint(
+    what: &str,
+    want: &HistogramCheckpoint,
+    got: &HistogramCheckpoint,
+    expect: &Value,
+) -> Outcome {
+    check_float(
+        &format!("{what}.total_weight"),
+        want.total_weight,
+        got.total_weight,
+        expect,
+    )?;
+    check(
+        &format!("{what}.buckets"),
+        want.bucket_weights.keys().collect::<Vec<_>>(),
+        got.bucket_weights.keys().collect::<Vec<_>>(),
+    )?;
+    for (b, w) in &want.bucket_weights {
+        let g = got.bucket_weights.get(b).copied().unwrap_or_default();
+        check_float(
+            &format!("{what}.bucket_weights[{b}]"),
+            f64::from(*w),
+            f64::from(g),
+            expect,
+        )?;
     }
+    Ok(())
 }
 
 fn opt<'a>(v: &'a Value, k: &str) -> Option<&'a Value> {
@@ -362,7 +369,7 @@ fn histogram_options(input: &Value, expect: &Value) -> Outcome {
         check("num_buckets", n, i64::from(o.num_buckets()))?;
     }
     if let Some(e) = expect.get("epsilon").and_then(Value::as_f64) {
-        check("epsilon", e, o.epsilon())?;
+        check_float("epsilon", e, o.epsilon(), expect)?;
     }
     let idx = input
         .get("bucket_start")
@@ -508,16 +515,6 @@ fn build(ops: &Value, opts: HistogramOptions, hl: Option<i64>) -> R<H> {
     Ok(h)
 }
 
-fn cp_json(cp: &HistogramCheckpoint) -> (f64, BTreeMap<String, u64>) {
-    (
-        cp.total_weight,
-        cp.bucket_weights
-            .iter()
-            .map(|(k, v)| (k.to_string(), u64::from(*v)))
-            .collect(),
-    )
-}
-
 fn histogram(input: &Value, expect: &Value, decaying: bool) -> Outcome {
     let opts = options(&input["options"])?;
     let hl = if decaying {
@@ -581,11 +578,7 @@ fn histogram(input: &Value, expect: &Value, decaying: bool) -> Outcome {
         }
         if let Some(sc) = c.get("save_checkpoint") {
             let want = checkpoint_of(sc)?;
-            check(
-                &format!("{at}: checkpoint"),
-                cp_json(&want),
-                cp_json(&s.save()),
-            )?;
+            check_checkpoint(&format!("{at}: checkpoint"), &want, &s.save(), expect)?;
         }
         if let Some(t) = c.get("total_weight").and_then(Value::as_f64) {
             check_float(&format!("{at}: total_weight"), t, p.total_weight(), expect)?;
@@ -910,22 +903,20 @@ fn aggregate_state(input: &Value, expect: &Value) -> Outcome {
                     }
                     "cpu_bucket_weights" => check(
                         k,
-                        cp_json(&checkpoint_of(&json!({"bucket_weights": w}))?).1,
-                        cp_json(&cp.cpu_histogram).1,
+                        checkpoint_of(&json!({"bucket_weights": w}))?.bucket_weights,
+                        cp.cpu_histogram.bucket_weights.clone(),
                     )?,
                     "memory_bucket_weights" => check(
                         k,
-                        cp_json(&checkpoint_of(&json!({"bucket_weights": w}))?).1,
-                        cp_json(&cp.memory_histogram).1,
+                        checkpoint_of(&json!({"bucket_weights": w}))?.bucket_weights,
+                        cp.memory_histogram.bucket_weights.clone(),
                     )?,
                     "cpu_histogram" => {
-                        check(k, cp_json(&checkpoint_of(w)?), cp_json(&cp.cpu_histogram))?
+                        check_checkpoint(k, &checkpoint_of(w)?, &cp.cpu_histogram, expect)?
                     }
-                    "memory_histogram" => check(
-                        k,
-                        cp_json(&checkpoint_of(w)?),
-                        cp_json(&cp.memory_histogram),
-                    )?,
+                    "memory_histogram" => {
+                        check_checkpoint(k, &checkpoint_of(w)?, &cp.memory_histogram, expect)?
+                    }
                     _ => return Err(format!("unsupported expectation {k}")),
                 }
             }

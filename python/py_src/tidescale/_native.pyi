@@ -304,7 +304,7 @@ class VpaRecommender:
     def checkpoints(self, now: float) -> list[dict[str, Any]]: ...
     def load_checkpoint(
         self,
-        checkpoint: Union[Mapping[str, Any], Sequence[Mapping[str, Any]]],
+        checkpoint: Union[str, Mapping[str, Any], Sequence[Mapping[str, Any]]],
         *,
         now: Optional[float] = None,
     ) -> None: ...
@@ -453,7 +453,7 @@ def histogram_quantile(
         Mapping[Union[str, float], float],
         Iterable[Tuple[Union[str, float], float]],
     ],
-) -> float: ...
+) -> Optional[float]: ...
 def prom_aggregate(
     op: Literal["sum", "avg"],
     series: Iterable[Any],

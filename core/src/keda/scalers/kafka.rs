@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::{Meta, ScalerReading};
 use crate::keda::KedaError;
-use crate::keda::goparse::{json_int, metric_milli, normalize_metric_name};
+use crate::keda::goparse::{metric_milli, normalize_metric_name};
 
 const SCALER: &str = "kafka";
 /// A consumer offset of -1 means "nothing committed".
@@ -32,8 +32,10 @@ pub struct KafkaMetadata {
     pub consumer_group: String,
     /// `topic`; empty means every topic the group consumes.
     pub topic: String,
-    /// `partitionLimitation` (only kept when `topic` is set); empty means all partitions.
-    pub partition_limitation: Vec<i32>,
+    /// `partitionLimitation` (only kept when `topic` is set); `None` means all partitions
+    /// (upstream's nil list). A limitation that selects no partition of the topic (`"5-3"`)
+    /// makes the lag computation fail, as upstream.
+    pub partition_limitation: Option<PartitionLimitation>,
     /// `lagThreshold`, default 10, > 0.
     pub lag_threshold: i64,
     /// `activationLagThreshold`, default 0, >= 0.
@@ -85,10 +87,13 @@ impl KafkaMetadata {
             "earliest" => OffsetResetPolicy::Earliest,
             other => return Err(m.err("offsetResetPolicy", other, "must be latest or earliest")),
         };
-        let partition_limitation = match m.get("partitionLimitation") {
-            Some(v) if !topic.is_empty() => parse_partition_limitation(v)?,
-            _ => Vec::new(),
-        };
+        // Upstream's Validate parses it (so a malformed value is an error) before dropping it
+        // when there is no topic; blank is no limitation.
+        let partition_limitation = m
+            .get("partitionLimitation")
+            .map(parse_partition_limitation)
+            .transpose()?
+            .filter(|_| !topic.is_empty());
         let md = Self {
             bootstrap_servers: m.required("bootstrapServers")?.to_owned(),
             consumer_group: m.required("consumerGroup")?.to_owned(),
@@ -140,45 +145,84 @@ impl KafkaMetadata {
     }
 }
 
-/// Parses `partitionLimitation`: comma list of integers and inclusive `a-b` ranges, each element
-/// trimmed, parsed with JSON rules (so `-3` is not a negative number but a malformed range).
+/// A parsed `partitionLimitation`: the partitions it names, kept as the inclusive ranges
+/// written (`"1,2,10-20"`), so a wide range costs nothing. Upstream expands the list; the
+/// partitions selected are the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionLimitation {
+    /// Inclusive `(start, end)` ranges in the order written; a single value is `(v, v)`, a range
+    /// whose end is below its start selects nothing.
+    ranges: Vec<(i32, i32)>,
+}
+
+impl PartitionLimitation {
+    /// Whether partition `p` is selected (upstream's `isActivePartition`).
+    pub fn contains(&self, p: i32) -> bool {
+        self.ranges.iter().any(|&(a, b)| a <= p && p <= b)
+    }
+
+    /// Whether no partition at all is selected (every element a range ending below its start).
+    pub fn selects_nothing(&self) -> bool {
+        self.ranges.iter().all(|&(a, b)| b < a)
+    }
+
+    /// The partitions in upstream's order (each element expanded in turn, duplicates kept).
+    pub fn partitions(&self) -> impl Iterator<Item = i32> + '_ {
+        self.ranges.iter().flat_map(|&(a, b)| a..=b)
+    }
+}
+
+/// Go's `strconv.ParseInt(s, 10, 32)`: an optional `+`/`-` sign and decimal digits only (no
+/// spaces, no `_`, no prefix), within `int32`.
+fn go_parse_int32(s: &str) -> Option<i32> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Rust's i32 grammar is the same once the digits are checked (it accepts the signs).
+    s.parse().ok()
+}
+
+/// Parses `partitionLimitation` as upstream's `parsePartitionLimitation`: a comma list whose
+/// elements (each trimmed) are an integer or an inclusive range `a-b` (each side trimmed),
+/// read with Go's `strconv.ParseInt(.., 10, 32)`. An element with a `-` is always a range, so
+/// `-3` is a malformed range, not a negative number; `+3` is 3. A range ending below its start
+/// (`5-3`) is accepted and selects nothing.
 ///
 /// ```
 /// use tidescale::keda::scalers::kafka::parse_partition_limitation;
-/// assert_eq!(parse_partition_limitation(" 1 - 4 ").unwrap(), vec![1, 2, 3, 4]);
+/// let p = parse_partition_limitation(" 1 - 4 ,+7")?;
+/// assert_eq!(p.partitions().collect::<Vec<_>>(), vec![1, 2, 3, 4, 7]);
+/// assert!(parse_partition_limitation("5-3")?.selects_nothing());
 /// assert!(parse_partition_limitation("a-3").is_err());
+/// assert!(parse_partition_limitation("1-2-3").is_err());
+/// # Ok::<(), tidescale::keda::KedaError>(())
 /// ```
-pub fn parse_partition_limitation(s: &str) -> Result<Vec<i32>, KedaError> {
-    let bad = |v: &str| KedaError::InvalidParameter {
+pub fn parse_partition_limitation(s: &str) -> Result<PartitionLimitation, KedaError> {
+    let bad = |v: &str, reason| KedaError::InvalidParameter {
         scaler: SCALER,
         param: "partitionLimitation",
         value: v.to_owned(),
-        reason: "expected integers or ranges a-b",
+        reason,
     };
-    let int32 = |v: &str| {
-        json_int(v)
-            .and_then(|i| i32::try_from(i).ok())
-            .ok_or_else(|| bad(v))
+    let int32 = |part: &str, v: &str| {
+        go_parse_int32(v.trim()).ok_or_else(|| bad(part, "not an int32 partition number"))
     };
-    let mut out = Vec::new();
-    for elem in s.split(',') {
-        let elem = elem.trim();
-        if elem.contains('-') {
-            let parts: Vec<&str> = elem.split('-').collect();
-            let [a, b] = parts.as_slice() else {
-                return Err(bad(elem));
+    let mut ranges = Vec::new();
+    for part in s.split(',') {
+        let part = part.trim();
+        if part.contains('-') {
+            let mut sides = part.split('-');
+            let (Some(a), Some(b), None) = (sides.next(), sides.next(), sides.next()) else {
+                return Err(bad(part, "a range is two partition numbers a-b"));
             };
-            let (a, b) = (int32(a)?, int32(b)?);
-            // Bounded: at most 2^32 iterations would be absurd; cap the range at 1e6 entries.
-            if i64::from(b) - i64::from(a) > 1_000_000 {
-                return Err(bad(elem));
-            }
-            out.extend(a..=b);
+            ranges.push((int32(part, a)?, int32(part, b)?));
         } else {
-            out.push(int32(elem)?);
+            let v = int32(part, part)?;
+            ranges.push((v, v));
         }
     }
-    Ok(out)
+    Ok(PartitionLimitation { ranges })
 }
 
 /// Offsets of one partition as read from the brokers.
@@ -309,13 +353,23 @@ impl KafkaLag {
             if !md.topic.is_empty() && *topic != md.topic {
                 continue;
             }
+            let active = |p: i32| {
+                md.partition_limitation
+                    .as_ref()
+                    .is_none_or(|l| l.contains(p))
+            };
+            // Upstream's getTopicPartitions: a topic none of whose partitions is selected is an
+            // error, not a lag of zero.
+            if !partitions.keys().any(|&p| active(p)) {
+                return Err(KedaError::Scaler {
+                    scaler: SCALER,
+                    reason: format!(
+                        "expected at least one active partition within the topic {topic:?}"
+                    ),
+                });
+            }
             for (&partition, po) in partitions {
-                if po.latest_offset.is_none() {
-                    continue;
-                }
-                if !md.partition_limitation.is_empty()
-                    && !md.partition_limitation.contains(&partition)
-                {
+                if po.latest_offset.is_none() || !active(partition) {
                     continue;
                 }
                 let consumer = po.consumer_offset.ok_or_else(|| KedaError::Scaler {
@@ -396,6 +450,119 @@ mod tests {
             m.insert((*k).to_owned(), (*v).to_owned());
         }
         KafkaMetadata::parse(&m).unwrap()
+    }
+
+    fn limited(s: &str) -> Vec<i32> {
+        parse_partition_limitation(s)
+            .unwrap()
+            .partitions()
+            .collect()
+    }
+
+    #[test]
+    fn partition_limitation_forms_as_upstream_parses_them() {
+        // The forms of upstream's parsePartitionLimitation tests and the KEDA docs example.
+        assert_eq!(limited("1,2,10-20,31").len(), 14);
+        assert_eq!(limited("1,2,3,4"), vec![1, 2, 3, 4]);
+        assert_eq!(limited("1-4"), vec![1, 2, 3, 4]);
+        assert_eq!(limited("3-3"), vec![3]);
+        assert_eq!(limited(" 1 - 4 "), vec![1, 2, 3, 4]);
+        // ParseInt(.., 10, 32): a sign is allowed, leading zeros too; order and duplicates kept.
+        assert_eq!(limited("+2, 007,2-+3"), vec![2, 7, 2, 3]);
+        assert_eq!(
+            limited("2147483646-2147483647"),
+            vec![i32::MAX - 1, i32::MAX]
+        );
+        // A wide range is accepted without expanding it.
+        let wide = parse_partition_limitation("0-2147483647").unwrap();
+        assert!(wide.contains(0) && wide.contains(i32::MAX) && !wide.contains(-1));
+        // End below start: accepted, selects nothing (upstream's loop never runs).
+        let empty = parse_partition_limitation("5-3").unwrap();
+        assert!(empty.selects_nothing() && empty.partitions().next().is_none());
+        let mixed = parse_partition_limitation("5-3,7").unwrap();
+        assert!(!mixed.selects_nothing() && mixed.contains(7) && !mixed.contains(5));
+        for bad in [
+            "a,b,c",
+            "a-3",
+            "1-b",
+            "-3",
+            "1-2-3",
+            "1,,2",
+            "",
+            " ",
+            "1_000",
+            "0x10",
+            "1.0",
+            "2147483648",
+            "-2147483649-0",
+            "1 2",
+            "+",
+            "--1",
+        ] {
+            assert!(
+                matches!(
+                    parse_partition_limitation(bad),
+                    Err(KedaError::InvalidParameter {
+                        param: "partitionLimitation",
+                        ..
+                    })
+                ),
+                "{bad:?} should be rejected"
+            );
+        }
+    }
+
+    #[test]
+    fn partition_limitation_is_validated_even_without_topic_and_blank_is_none() {
+        let mut m: BTreeMap<String, String> = [("bootstrapServers", "b"), ("consumerGroup", "g")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        m.insert("partitionLimitation".into(), "1-x".into());
+        assert!(KafkaMetadata::parse(&m).is_err());
+        m.insert("partitionLimitation".into(), "1-4".into());
+        assert_eq!(KafkaMetadata::parse(&m).unwrap().partition_limitation, None);
+        assert_eq!(
+            md(&[("topic", "t"), ("partitionLimitation", "  ")]).partition_limitation,
+            None
+        );
+        let some = md(&[("topic", "t"), ("partitionLimitation", "1-4")]).partition_limitation;
+        assert_eq!(
+            some.unwrap().partitions().collect::<Vec<_>>(),
+            vec![1, 2, 3, 4]
+        );
+    }
+
+    #[test]
+    fn a_limitation_selecting_no_partition_fails_the_lag() {
+        let offs: KafkaOffsets = [(
+            "t".to_owned(),
+            (0..3)
+                .map(|p| {
+                    let o = PartitionOffsets {
+                        consumer_offset: Some(0),
+                        latest_offset: Some(5),
+                    };
+                    (p, o)
+                })
+                .collect(),
+        )]
+        .into_iter()
+        .collect();
+        for none in ["5-3", "3-9", "7"] {
+            let mut k = KafkaLag::new(md(&[("topic", "t"), ("partitionLimitation", none)]));
+            let e = k.totals(&offs).unwrap_err();
+            assert!(
+                matches!(&e, KedaError::Scaler { reason, .. } if reason.contains("active partition")),
+                "{none}: {e}"
+            );
+        }
+        let mut k = KafkaLag::new(md(&[("topic", "t"), ("partitionLimitation", "5-3,1")]));
+        let t = k.totals(&offs).unwrap();
+        assert_eq!((t.total_lag, t.total_partitions), (5, 1));
+        // Without a limitation every partition counts.
+        let mut k = KafkaLag::new(md(&[("topic", "t")]));
+        assert_eq!(k.totals(&offs).unwrap().total_lag, 15);
     }
 
     #[test]

@@ -14,7 +14,9 @@ pub mod prometheus;
 pub mod sqs;
 
 pub use cron::{CronMetadata, CronSchedule};
-pub use kafka::{KafkaLag, KafkaMetadata, KafkaOffsets, OffsetResetPolicy, PartitionOffsets};
+pub use kafka::{
+    KafkaLag, KafkaMetadata, KafkaOffsets, OffsetResetPolicy, PartitionLimitation, PartitionOffsets,
+};
 pub use prometheus::{PromData, PromSample, PromScalar, PrometheusMetadata, PrometheusResponse};
 pub use sqs::SqsMetadata;
 
