@@ -277,3 +277,14 @@ def test_docstring_examples() -> None:
 
     r = doctest.testmod(keda)
     assert r.attempted >= 1 and r.failed == 0
+
+
+def test_scaledjob_value_target_gives_no_jobs() -> None:
+    """Issue 9: KEDA's getTargetAverageValue reads only averageValue, so a `Value` target counts
+    as 0 and a ScaledJob creates no Jobs from it (the CLI and the core say 0 too)."""
+    m = copy.deepcopy(SCALED_JOB)
+    trigger = {"type": "prometheus", "metadata": {"serverAddress": "http://p", "query": "q", "threshold": "5"}}
+    m["spec"]["triggers"] = [dict(trigger, metricType="Value")]
+    assert keda.scaledjob_decision(m, 12).jobs_to_create == 0
+    m["spec"]["triggers"] = [dict(trigger, metricType="AverageValue")]
+    assert keda.scaledjob_decision(m, 12).jobs_to_create == 3
