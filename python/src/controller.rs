@@ -235,7 +235,6 @@ impl Controller {
         status_replicas: Option<i64>,
         requests: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Decision> {
-        let mut st = self.lock();
         let args = StepArgs {
             now,
             replicas,
@@ -244,9 +243,17 @@ impl Controller {
             metrics: metrics.filter(|m| !m.is_none()),
             requests: requests.filter(|r| !r.is_none()),
         };
-        let State { infos, cache, .. } = &mut *st;
-        let obs = build(&args, infos, cache)?;
-        let d = st.step(&obs).map_err(hpa_error)?;
+        // Converting the arguments may run Python code (a generator, `__float__`), which may
+        // touch this controller from this or another thread: it runs with the lock released,
+        // on a copy of the metric list and the pod cache (put back after the step).
+        let (infos, mut cache) = {
+            let mut st = self.lock();
+            (st.infos.clone(), std::mem::take(&mut st.cache))
+        };
+        let obs = build(&args, &infos, &mut cache);
+        let mut st = self.lock();
+        st.cache = cache;
+        let d = st.step(&obs?).map_err(hpa_error)?;
         Ok(Decision { d })
     }
 

@@ -453,3 +453,53 @@ def test_replica_calculation_one_shot() -> None:
     ]:
         with pytest.raises(ValueError):
             hpa.replica_calculation(**bad)  # type: ignore[arg-type]
+
+
+def test_step_runs_no_python_under_the_native_lock(cpu50: dict[str, Any]) -> None:
+    """Issue 9: a metrics generator that touches the same controller (from this thread and from
+    another one) must not deadlock; the answer equals the plain step's."""
+    ctl = hpa.Controller(cpu50)
+    seen: list[Any] = []
+
+    def other_thread() -> None:
+        seen.append(ctl.metric_names)
+
+    def values() -> Any:
+        seen.append(ctl.metric_names)  # the same thread, re-entering the controller
+        t = threading.Thread(target=other_thread)
+        t.start()
+        t.join()
+        yield from ["900m", "900m", "900m"]
+
+    result: list[Any] = []
+    worker = threading.Thread(
+        target=lambda: result.append(
+            ctl.step(now=100.0, replicas=3, pods=3, requests={"cpu": "1000m"}, metrics={"cpu": values()})
+        ),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(timeout=20)
+    assert not worker.is_alive(), "Controller.step deadlocked"
+    assert len(seen) == 2
+    plain = hpa.Controller(cpu50).step(
+        now=100.0, replicas=3, pods=3, requests={"cpu": "1000m"}, metrics={"cpu": ["900m"] * 3}
+    )
+    assert result[0].desired_replicas == plain.desired_replicas == 6
+
+
+def test_many_threads_one_controller_equal_sequential(cpu50: dict[str, Any]) -> None:
+    def run(ctl: Any, i: int) -> int:
+        return ctl.step(now=100.0, replicas=3, pods=3, requests={"cpu": "1000m"},
+                        metrics={"cpu": ["900m"] * 3}).desired_replicas
+    sequential = hpa.Controller(cpu50)
+    want = [run(sequential, i) for i in range(8)]
+    assert want == [6] * 8
+    shared = hpa.Controller(cpu50)
+    got: list[int] = []
+    threads = [threading.Thread(target=lambda i=i: got.append(run(shared, i))) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=20)
+    assert sorted(got) == sorted(want) and len(got) == 8
