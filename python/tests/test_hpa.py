@@ -464,27 +464,24 @@ def test_step_runs_no_python_under_the_native_lock(cpu50: dict[str, Any]) -> Non
     def other_thread() -> None:
         seen.append(ctl.metric_names)
 
-    def values() -> Any:
+    def pods() -> Any:
         seen.append(ctl.metric_names)  # the same thread, re-entering the controller
         t = threading.Thread(target=other_thread)
         t.start()
         t.join()
-        yield from ["900m", "900m", "900m"]
+        yield from ({"name": f"web-{i}", "requests": {"cpu": "1"}} for i in range(3))
 
     result: list[Any] = []
     worker = threading.Thread(
-        target=lambda: result.append(
-            ctl.step(now=100.0, replicas=3, pods=3, requests={"cpu": "1000m"}, metrics={"cpu": values()})
-        ),
+        target=lambda: result.append(ctl.step(now=0.0, replicas=3, pods=pods(), metrics={"cpu": 0.9})),
         daemon=True,
     )
     worker.start()
     worker.join(timeout=20)
     assert not worker.is_alive(), "Controller.step deadlocked"
     assert len(seen) == 2
-    plain = hpa.Controller(cpu50).step(
-        now=100.0, replicas=3, pods=3, requests={"cpu": "1000m"}, metrics={"cpu": ["900m"] * 3}
-    )
+    pods_list = [{"name": f"web-{i}", "requests": {"cpu": "1"}} for i in range(3)]
+    plain = hpa.Controller(cpu50).step(now=0.0, replicas=3, pods=pods_list, metrics={"cpu": 0.9})
     assert result[0].desired_replicas == plain.desired_replicas == 6
 
 
