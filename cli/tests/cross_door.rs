@@ -82,3 +82,49 @@ fn scaledjob_cli_equals_core() {
     assert_eq!(job("Value")["jobsToCreate"], 0);
     assert!(seen.iter().any(|s| s.3 > 0), "{seen:?}");
 }
+
+/// Unknown manifest fields: a warning on stderr (the answer still printed), an error with
+/// `--strict` (issue 9: `spec.behaviour` silently ran the legacy path).
+#[test]
+fn unknown_fields_warn_or_fail_with_strict() {
+    let text = manifest("AverageValue", "default").replace(
+        "    metricType: AverageValue\n",
+        "    metricType: AverageValue\n    metdata: {}\n",
+    );
+    let out = run(
+        &["keda", "scaledjob", "-", "--queue", "12", "-o", "json"],
+        Some(&text),
+    );
+    assert_eq!(json_of(&out)["jobsToCreate"], 3);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.trim(),
+        r#"tidescale: warning: <stdin>: document 0: unknown field "spec.triggers[0].metdata""#
+    );
+    let out = run(
+        &["keda", "scaledjob", "-", "--queue", "12", "--strict"],
+        Some(&text),
+    );
+    common::assert_error(
+        &out,
+        &["<stdin>", "field spec.triggers[0].metdata: unknown field"],
+    );
+    let hpa = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\n\
+               spec:\n  scaleTargetRef: {kind: Deployment, name: web}\n  maxReplicas: 10\n\
+               \x20 metrics:\n  - type: Resource\n    resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}\n\
+               \x20 behaviour: {scaleDown: {stabilizationWindowSeconds: 0}}\n";
+    let out = run(
+        &[
+            "hpa",
+            "what-if",
+            "-",
+            "--replicas",
+            "3",
+            "--strict",
+            "--set",
+            "cpu=140%",
+        ],
+        Some(hpa),
+    );
+    common::assert_error(&out, &["field spec.behaviour: unknown field"]);
+}
