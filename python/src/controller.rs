@@ -46,7 +46,28 @@ pub(crate) fn object_from_py<T: serde::de::DeserializeOwned>(
             ),
         })
     };
-    loaded.map(|l| l.object).map_err(manifest_error)
+    let loaded = loaded.map_err(manifest_error)?;
+    warn_unknown_fields(manifest.py(), &loaded.warnings)?;
+    Ok(loaded.object)
+}
+
+/// Each unknown manifest field as a `tidescale.UnknownFieldWarning` (an error where the
+/// warnings filter says so: the strict mode).
+fn warn_unknown_fields(
+    py: Python<'_>,
+    warnings: &[tidescale::manifest::FieldWarning],
+) -> PyResult<()> {
+    if warnings.is_empty() {
+        return Ok(());
+    }
+    let category = py
+        .import("tidescale.exceptions")?
+        .getattr("UnknownFieldWarning")?;
+    for w in warnings {
+        let text = std::ffi::CString::new(w.to_string()).unwrap_or_default();
+        PyErr::warn(py, &category, &text, 1)?;
+    }
+    Ok(())
 }
 
 /// Reads a HorizontalPodAutoscaler manifest (see [`object_from_py`]).

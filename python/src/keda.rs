@@ -518,9 +518,12 @@ impl KedaScaledObject {
             .ok_or_else(|| {
                 invalid_input(format!("replicas: {replicas} is negative or too large"))
             })?;
-        let mut st = self.lock();
-        let owned = self::readings(st.a.scaled_object().triggers(), readings, now)?;
+        // Converting the readings may run Python code that touches this object: it runs with
+        // the lock released, on a copy of the triggers.
+        let triggers = self.lock().a.scaled_object().triggers().to_vec();
+        let owned = self::readings(&triggers, readings, now)?;
         let inputs: Vec<TriggerInput<'_>> = owned.iter().map(Owned::input).collect();
+        let mut st = self.lock();
         let d =
             st.a.step(now, replicas, &[], &[], &inputs)
                 .map_err(core_error)?;

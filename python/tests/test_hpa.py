@@ -500,3 +500,23 @@ def test_many_threads_one_controller_equal_sequential(cpu50: dict[str, Any]) -> 
     for t in threads:
         t.join(timeout=20)
     assert sorted(got) == sorted(want) and len(got) == 8
+
+
+def test_unknown_manifest_fields_warn_and_strict_mode_raises(cpu50: dict[str, Any]) -> None:
+    """Issue 9: `spec.behaviour` (British spelling) must not silently run the legacy path."""
+    import warnings
+
+    m = copy.deepcopy(cpu50)
+    m["spec"]["behaviour"] = {"scaleDown": {"stabilizationWindowSeconds": 0}}
+    m["spec"]["metrics"][0]["resource"]["traget"] = {"type": "Utilization"}
+    with pytest.warns(tidescale.UnknownFieldWarning) as record:
+        hpa.Controller(m)
+    assert [str(r.message) for r in record] == [
+        'document 0: unknown field "spec.behaviour"',
+        'document 0: unknown field "spec.metrics[0].resource.traget"',
+    ]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", category=tidescale.UnknownFieldWarning)
+        with pytest.raises(tidescale.UnknownFieldWarning, match="spec.behaviour"):
+            hpa.Controller(m)
+        hpa.Controller(cpu50)  # a manifest without unknown fields loads in strict mode

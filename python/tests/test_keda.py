@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import tidescale
 import tidescale.keda as keda
 from tidescale import InvalidInputError, ManifestError, SpecError, UnknownMetricError
 
@@ -288,3 +289,10 @@ def test_scaledjob_value_target_gives_no_jobs() -> None:
     assert keda.scaledjob_decision(m, 12).jobs_to_create == 0
     m["spec"]["triggers"] = [dict(trigger, metricType="AverageValue")]
     assert keda.scaledjob_decision(m, 12).jobs_to_create == 3
+
+
+def test_unknown_trigger_field_warns() -> None:
+    m = copy.deepcopy(SCALED_JOB)
+    m["spec"]["triggers"][0]["metdata"] = {}
+    with pytest.warns(tidescale.UnknownFieldWarning, match=r'"spec.triggers\[0\].metdata"'):
+        keda.scaledjob_decision(m, 3)
