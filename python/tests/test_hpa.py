@@ -456,33 +456,38 @@ def test_replica_calculation_one_shot() -> None:
 
 
 def test_step_runs_no_python_under_the_native_lock(cpu50: dict[str, Any]) -> None:
-    """Issue 9: a metrics generator that touches the same controller (from this thread and from
-    another one) must not deadlock; the answer equals the plain step's."""
-    ctl = hpa.Controller(cpu50)
-    seen: list[Any] = []
+    """Issue 9: a pods generator that touches the same controller (from this thread and from
+    another one) must not deadlock; the answer equals the plain step's. A deadlock would hold
+    the GIL, so the case runs in a child interpreter with a timeout."""
+    import subprocess
+    import sys
+    import textwrap
 
-    def other_thread() -> None:
-        seen.append(ctl.metric_names)
-
-    def pods() -> Any:
-        seen.append(ctl.metric_names)  # the same thread, re-entering the controller
-        t = threading.Thread(target=other_thread)
-        t.start()
-        t.join()
-        yield from ({"name": f"web-{i}", "requests": {"cpu": "1"}} for i in range(3))
-
-    result: list[Any] = []
-    worker = threading.Thread(
-        target=lambda: result.append(ctl.step(now=0.0, replicas=3, pods=pods(), metrics={"cpu": 0.9})),
-        daemon=True,
+    code = textwrap.dedent(
+        f"""
+        import threading
+        import tidescale.hpa as hpa
+        ctl = hpa.Controller({cpu50!r})
+        seen = []
+        def pods():
+            seen.append(ctl.metric_names)  # the same thread, re-entering the controller
+            t = threading.Thread(target=lambda: seen.append(ctl.metric_names))
+            t.start()
+            t.join()
+            yield from ({{"name": f"web-{{i}}", "requests": {{"cpu": "1"}}}} for i in range(3))
+        d = ctl.step(now=0.0, replicas=3, pods=pods(), metrics={{"cpu": 0.9}})
+        print(len(seen), d.desired_replicas)
+        """
     )
-    worker.start()
-    worker.join(timeout=20)
-    assert not worker.is_alive(), "Controller.step deadlocked"
-    assert len(seen) == 2
+    try:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("Controller.step deadlocked")
+    assert out.returncode == 0, out.stderr
     pods_list = [{"name": f"web-{i}", "requests": {"cpu": "1"}} for i in range(3)]
     plain = hpa.Controller(cpu50).step(now=0.0, replicas=3, pods=pods_list, metrics={"cpu": 0.9})
-    assert result[0].desired_replicas == plain.desired_replicas == 6
+    assert out.stdout.split() == ["2", str(plain.desired_replicas)]
+    assert plain.desired_replicas == 6
 
 
 def test_many_threads_one_controller_equal_sequential(cpu50: dict[str, Any]) -> None:
