@@ -22,6 +22,15 @@
 // `ts_abi_version()` with this macro at start-up.
 #define TS_ABI_VERSION 2
 
+// What unknown manifest fields do, as kubectl's `--validate`.
+#define TS_FIELD_VALIDATION_WARN 0
+
+// Unknown manifest fields are an error (the kind's invalid-manifest code).
+#define TS_FIELD_VALIDATION_STRICT 1
+
+// Unknown manifest fields are ignored silently.
+#define TS_FIELD_VALIDATION_IGNORE 2
+
 // The result of a fallible call: `TS_RESULT_OK` or an error code.
 //
 // Ranges: 1xx argument errors, 2xx parse and manifest errors, 3xx validation errors, 4xx
@@ -897,6 +906,21 @@ ts_result ts_keda_next_wakeup(const struct ts_keda *keda, int64_t now_ms, int64_
 // The name of a `ts_keda_reason` code (`"CoolingDown"`), static and NUL-terminated; `""` for
 // `TS_KEDA_REASON_NONE`; NULL for an unknown code. The string must not be freed.
 const char *ts_keda_reason_str(uint32_t code);
+
+// Sets what unknown or misspelled manifest fields (`spec.behaviour`) do for the manifests this
+// thread reads from now on: `TS_FIELD_VALIDATION_WARN` (the default: the object loads, each
+// field is a warning, see `ts_last_warning`), `_STRICT` (the load fails) or `_IGNORE`.
+// Another value is `TS_INVALID_ARGUMENT`.
+ts_result ts_set_field_validation(uint32_t mode);
+
+// How many unknown-field warnings the last manifest read on this thread gave (0 after a
+// manifest without any, or one that failed to load).
+size_t ts_last_warning_count(void);
+
+// Warning `index` of the last manifest read on this thread (`document 0: unknown field
+// "spec.behaviour"`), NUL-terminated and owned by the library until the next manifest is read
+// on this thread; NULL when `index` is out of range.
+const char *ts_last_warning(size_t index);
 
 // `rate(m[range_ms])` evaluated at `eval_ms` over `n` samples (strictly increasing
 // timestamps; samples outside the window are ignored), with `window_mode` a `ts_window_mode`.

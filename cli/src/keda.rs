@@ -10,7 +10,7 @@ use tidescale::hpa::{HorizontalPodAutoscaler, MetricTargetType, PodMetric, Setti
 use tidescale::keda::scalers::ScalerReading;
 use tidescale::keda::{
     KedaAutoscaler, KedaDecision, ScaledObject, TriggerConfig, TriggerInput, TriggerKind,
-    TriggerSpec, go_parse_float, go_parse_int,
+    find_trigger, go_parse_float, go_parse_int,
 };
 
 use crate::output::{self, Format, columns};
@@ -36,79 +36,11 @@ pub(crate) fn parse_setting(v: &str) -> Result<Setting, String> {
     }
 }
 
-pub(crate) fn describe_trigger(t: &TriggerConfig, spec: Option<&TriggerSpec>) -> String {
-    let ty = spec.map_or("?", |s| s.type_.as_str());
-    match &t.name {
-        Some(n) => format!("{} (name {n:?}, {ty})", t.index),
-        None => format!("{} ({ty})", t.index),
-    }
-}
-
-/// Which trigger `key` means: its `name`, its index, its type (when only one trigger has
-/// it), or its metric name.
-pub(crate) fn resolve(
-    triggers: &[TriggerConfig],
-    specs: &[TriggerSpec],
-    key: &str,
-) -> Result<usize, String> {
-    if let Some(t) = triggers.iter().find(|t| t.name.as_deref() == Some(key)) {
-        return Ok(t.index);
-    }
-    if let Ok(i) = key.parse::<usize>()
-        && i < triggers.len()
-    {
-        return Ok(i);
-    }
-    let by_type: Vec<usize> = specs
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.type_ == key)
-        .map(|(i, _)| i)
-        .collect();
-    match by_type.as_slice() {
-        [one] => return Ok(*one),
-        [] => {}
-        many => {
-            let list: Vec<String> = many.iter().map(ToString::to_string).collect();
-            return Err(format!(
-                "--set {key}: {} triggers have type {key}; name one by its name or index ({})",
-                many.len(),
-                list.join(", ")
-            ));
-        }
-    }
-    if let Some(t) = triggers.iter().find(|t| t.metric_name == key) {
-        return Ok(t.index);
-    }
-    let known: Vec<String> = triggers
-        .iter()
-        .map(|t| describe_trigger(t, specs.get(t.index)))
-        .collect();
-    Err(format!(
-        "--set {key}: no trigger named {key:?} (the triggers: {})",
-        known.join(", ")
-    ))
-}
-
 /// The activation threshold of a trigger, as text (`> 0`), if it has one.
 pub(crate) fn activation_of(t: &TriggerConfig) -> Option<String> {
-    match &t.kind {
-        TriggerKind::Sqs(m) => Some(format!("> {}", m.activation_queue_length)),
-        TriggerKind::Kafka(m) => Some(format!("> {}", m.activation_lag_threshold)),
-        TriggerKind::Prometheus(m) => Some(format!("> {}", m.activation_threshold)),
-        TriggerKind::Cron(_) => Some("inside the window".to_owned()),
-        TriggerKind::Resource { .. } => None,
-    }
-}
-
-pub(crate) fn type_of(t: &TriggerConfig) -> &'static str {
-    match &t.kind {
-        TriggerKind::Sqs(_) => "aws-sqs-queue",
-        TriggerKind::Kafka(_) => "kafka",
-        TriggerKind::Prometheus(_) => "prometheus",
-        TriggerKind::Cron(_) => "cron",
-        TriggerKind::Resource { resource, .. } if resource == "memory" => "memory",
-        TriggerKind::Resource { .. } => "cpu",
+    match (&t.kind, t.activation_threshold()) {
+        (TriggerKind::Cron(_), _) => Some("inside the window".to_owned()),
+        (_, threshold) => threshold.map(|v| format!("> {v}")),
     }
 }
 
@@ -187,7 +119,8 @@ pub(crate) fn what_if(so: ScaledObject, w: &WhatIf) -> Result<WhatIfOutcome, (St
     let hpa = a.hpa().hpa().clone();
     let mut values: Vec<Option<&str>> = vec![None; triggers.len()];
     for s in &w.settings {
-        let i = resolve(&triggers, &so.spec.triggers, &s.key).map_err(|e| (e, false))?;
+        let i = find_trigger(&triggers, &s.key)
+            .map_err(|e| (format!("--set {}: {e}", s.key), false))?;
         if let Some(slot) = values.get_mut(i) {
             *slot = Some(s.value.as_str());
         }
@@ -210,7 +143,7 @@ pub(crate) fn what_if(so: ScaledObject, w: &WhatIf) -> Result<WhatIfOutcome, (St
     }
     let mut plan = Vec::with_capacity(triggers.len());
     for (t, v) in triggers.iter().zip(&values) {
-        let key = t.name.clone().unwrap_or_else(|| type_of(t).to_owned());
+        let key = t.name.clone().unwrap_or_else(|| t.type_name().to_owned());
         match (&t.kind, v) {
             (TriggerKind::Cron(_), None) => plan.push(Input::Cron),
             (TriggerKind::Resource { resource, .. }, Some(v)) => {
@@ -284,7 +217,7 @@ fn what_if_json(o: &WhatIfOutcome) -> Value {
             json!({
                 "index": t.index,
                 "name": t.name,
-                "type": type_of(t),
+                "type": t.type_name(),
                 "metricName": out.metric_name.as_ref(),
                 "target": target_text(t),
                 "value": out.raw,
@@ -389,7 +322,7 @@ fn what_if_table(o: &WhatIfOutcome) -> String {
         };
         rows.push(vec![
             t.name.clone().unwrap_or_else(|| t.index.to_string()),
-            type_of(t).to_owned(),
+            t.type_name().to_owned(),
             r.metric_name.to_string(),
             target_text(t),
             value,

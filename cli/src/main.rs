@@ -25,6 +25,7 @@ use std::process::ExitCode;
 
 use lexopt::prelude::*;
 use tidescale::hpa::{History, Settings};
+use tidescale::manifest::FieldValidation;
 use tidescale::{Quantity, Timestamp};
 
 use crate::output::Format;
@@ -56,6 +57,7 @@ ARGUMENTS:
 OPTIONS:
     -f, --filename FILE      the manifest (instead of the positional argument)
     --name NAME              which VPA, when the manifest holds several
+    --strict                 unknown manifest fields are errors (default: warnings on stderr)
     -u, --usage FILE         the usage samples (CSV, `-` reads stdin), see below
     --now T                  when to recommend (Unix seconds or RFC 3339; default: the last
                              sample's time)
@@ -91,6 +93,7 @@ ARGUMENTS:
 OPTIONS:
     -f, --filename FILE      the manifest (instead of the positional argument)
     --name NAME              which ScaledObject, when the manifest holds several
+    --strict                 unknown manifest fields are errors (default: warnings on stderr)
     -r, --replicas N         the scale target's current replicas (0 for scaled to zero)
     -s, --set TRIGGER=VALUE  a trigger's value, repeatable. TRIGGER is the trigger's name, else
                              its type (when only one trigger has it) or its index (0, 1, ...).
@@ -126,6 +129,7 @@ ARGUMENTS:
 OPTIONS:
     -f, --filename FILE      the manifest (instead of the positional argument)
     --name NAME              which ScaledJob, when the manifest holds several
+    --strict                 unknown manifest fields are errors (default: warnings on stderr)
     -q, --queue N            the value every trigger reports (queue length, lag, query result)
     -s, --set TRIGGER=VALUE  one trigger's value (overrides --queue), repeatable; TRIGGER as
                              for `keda what-if`
@@ -150,6 +154,7 @@ ARGUMENTS:
 OPTIONS:
     -f, --filename FILE      the manifest (instead of the positional argument)
     --name NAME              which HPA, when the manifest holds several
+    --strict                 unknown manifest fields are errors (default: warnings on stderr)
     -r, --replicas N         current replicas (spec.replicas and status.replicas)
     -s, --set METRIC=VALUE   a metric level, repeatable; METRIC is the metric's name in the
                              manifest (cpu, memory, http_requests_per_second, an Object or
@@ -274,6 +279,7 @@ fn string(v: OsString, what: &str) -> Result<String, Fail> {
 fn what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
     let mut manifest: Option<String> = None;
     let mut name: Option<String> = None;
+    let mut strict = false;
     let mut replicas: Option<i32> = None;
     let mut levels = Vec::new();
     let mut requests = whatif::default_requests();
@@ -290,6 +296,7 @@ fn what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
             }
             Value(v) => set_manifest(&mut manifest, string(v, "MANIFEST")?)?,
             Long("name") => name = Some(string(p.value()?, "--name")?),
+            Long("strict") => strict = true,
             Short('r') | Long("replicas") => {
                 let v = string(p.value()?, "--replicas")?;
                 let n: i32 = v
@@ -352,6 +359,7 @@ fn what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
         &source,
         &tidescale::manifest::HPA,
         name.as_deref(),
+        strict,
     )?;
     let history = match &history_file {
         None => None,
@@ -459,14 +467,21 @@ fn shown(source: &str) -> &str {
 }
 
 /// Reads `source` (a file, or `-` for stdin) and picks the object of `kind` out of it; errors
-/// name the source, the document and the field.
+/// name the source, the document and the field. Unknown fields are warnings on stderr, or
+/// (`strict`, `--strict`) errors.
 fn load_manifest<T: serde::de::DeserializeOwned>(
     source: &str,
     kind: &tidescale::manifest::ObjectKind,
     name: Option<&str>,
+    strict: bool,
 ) -> Result<tidescale::manifest::Loaded<T>, Fail> {
     let text = read_source(source)?;
-    tidescale::manifest::load(&text, kind, name).map_err(|e| {
+    let validation = if strict {
+        FieldValidation::Strict
+    } else {
+        FieldValidation::Warn
+    };
+    let loaded = tidescale::manifest::load_with(&text, kind, name, validation).map_err(|e| {
         // one line naming the file, then (syntax errors) the line with a caret
         let mut msg = format!("{}: {e}", shown(source));
         if let Some(x) = &e.excerpt {
@@ -474,12 +489,17 @@ fn load_manifest<T: serde::de::DeserializeOwned>(
             msg.push_str(x);
         }
         Fail(msg)
-    })
+    })?;
+    for w in &loaded.warnings {
+        eprintln!("tidescale: warning: {}: {w}", shown(source));
+    }
+    Ok(loaded)
 }
 
 fn vpa_recommend(p: &mut lexopt::Parser) -> Result<String, Fail> {
     let mut manifest: Option<String> = None;
     let mut name: Option<String> = None;
+    let mut strict = false;
     let mut usage_file: Option<String> = None;
     let mut now: Option<Timestamp> = None;
     let mut explain = false;
@@ -492,6 +512,7 @@ fn vpa_recommend(p: &mut lexopt::Parser) -> Result<String, Fail> {
             }
             Value(v) => set_manifest(&mut manifest, string(v, "VPA.yaml")?)?,
             Long("name") => name = Some(string(p.value()?, "--name")?),
+            Long("strict") => strict = true,
             Short('u') | Long("usage") => usage_file = Some(string(p.value()?, "--usage")?),
             Long("now") => now = Some(parse_time_arg(p, "--now")?),
             Long("explain") => explain = true,
@@ -516,6 +537,7 @@ fn vpa_recommend(p: &mut lexopt::Parser) -> Result<String, Fail> {
         &source,
         &tidescale::manifest::VPA,
         name.as_deref(),
+        strict,
     )?;
     let csv = read_source(&usage_file)?;
     let samples = usage::read(&csv).map_err(|e| Fail(format!("{}: {e}", shown(&usage_file))))?;
@@ -527,6 +549,7 @@ fn vpa_recommend(p: &mut lexopt::Parser) -> Result<String, Fail> {
 fn keda_what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
     let mut manifest: Option<String> = None;
     let mut name: Option<String> = None;
+    let mut strict = false;
     let mut replicas: Option<i32> = None;
     let mut settings = Vec::new();
     let mut requests = whatif::default_requests();
@@ -542,6 +565,7 @@ fn keda_what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
             }
             Value(v) => set_manifest(&mut manifest, string(v, "SCALEDOBJECT.yaml")?)?,
             Long("name") => name = Some(string(p.value()?, "--name")?),
+            Long("strict") => strict = true,
             Short('r') | Long("replicas") => {
                 let n = parse_count(p, "--replicas")?;
                 replicas =
@@ -574,6 +598,7 @@ fn keda_what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
         &source,
         &tidescale::manifest::SCALED_OBJECT,
         name.as_deref(),
+        strict,
     )?;
     let w = keda::WhatIf {
         replicas,
@@ -600,6 +625,7 @@ fn keda_what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
 fn keda_scaledjob(p: &mut lexopt::Parser) -> Result<String, Fail> {
     let mut manifest: Option<String> = None;
     let mut name: Option<String> = None;
+    let mut strict = false;
     let mut queue: Option<String> = None;
     let mut settings = Vec::new();
     let mut running = 0;
@@ -614,6 +640,7 @@ fn keda_scaledjob(p: &mut lexopt::Parser) -> Result<String, Fail> {
             }
             Value(v) => set_manifest(&mut manifest, string(v, "SCALEDJOB.yaml")?)?,
             Long("name") => name = Some(string(p.value()?, "--name")?),
+            Long("strict") => strict = true,
             Short('q') | Long("queue") => {
                 queue = Some(string(p.value()?, "--queue")?.trim().to_owned())
             }
@@ -642,6 +669,7 @@ fn keda_scaledjob(p: &mut lexopt::Parser) -> Result<String, Fail> {
         &source,
         &tidescale::manifest::SCALED_JOB,
         name.as_deref(),
+        strict,
     )?;
     let q = scaledjob::JobQuery {
         queue,

@@ -5,14 +5,13 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 use tidescale::Timestamp;
-use tidescale::keda::scaled_job::{combine_scalers, target_average_value};
 use tidescale::keda::scalers::ScalerReading;
 use tidescale::keda::{
-    ScaledJob, ScalerJobMetrics, ScalingStrategy, TriggerConfig, TriggerKind, approx_f64,
-    scaling_decision,
+    KedaError, ScaledJob, ScalerJobMetrics, ScalingStrategy, TriggerConfig, TriggerKind,
+    find_trigger,
 };
 
-use crate::keda::{Setting, activation_of, describe_trigger, reading_for, resolve, type_of, yes};
+use crate::keda::{Setting, activation_of, reading_for, yes};
 use crate::output::{Format, columns};
 
 /// Everything `keda scaledjob` needs.
@@ -60,105 +59,66 @@ fn calc_name(c: tidescale::keda::MultipleScalersCalculation) -> &'static str {
     }
 }
 
-/// Runs KEDA's ScaledJob decision. `Err((message, manifest_at_fault))`.
+/// Runs KEDA's ScaledJob decision (`ScaledJob::decide`). `Err((message, manifest_at_fault))`.
 pub(crate) fn scaled_job(job: ScaledJob, q: &JobQuery) -> Result<JobOutcome, (String, bool)> {
-    let spec = &job.spec;
-    let bounds = spec.bounds();
-    let strategy = spec.strategy();
-    let calculation = spec.multiple_scalers_calculation();
-    let mut triggers = Vec::with_capacity(spec.triggers.len());
-    for (i, t) in spec.triggers.iter().enumerate() {
-        let c = TriggerConfig::parse(i, t)
-            .map_err(|e| (format!("field spec.triggers[{i}]: {e}"), true))?;
-        if c.is_resource() {
-            return Err((
-                format!(
-                    "field spec.triggers[{i}]: a ScaledJob cannot use a {} trigger",
-                    type_of(&c)
-                ),
-                true,
-            ));
-        }
-        triggers.push(c);
-    }
-    if triggers.is_empty() {
-        return Err(("field spec.triggers: no triggers".to_owned(), true));
-    }
+    let triggers = job.triggers().map_err(|e| match e {
+        KedaError::InvalidSpec(m) => (format!("field {m}"), true),
+        e => (format!("field spec.triggers: {e}"), true),
+    })?;
     let mut values: Vec<Option<&str>> = vec![None; triggers.len()];
     for s in &q.settings {
-        let i = resolve(&triggers, &spec.triggers, &s.key).map_err(|e| (e, false))?;
+        let i = find_trigger(&triggers, &s.key)
+            .map_err(|e| (format!("--set {}: {e}", s.key), false))?;
         if let Some(slot) = values.get_mut(i) {
             *slot = Some(s.value.as_str());
         }
     }
-    let mut scalers = Vec::with_capacity(triggers.len());
-    for (t, v) in triggers.into_iter().zip(values) {
-        let key = t.name.clone().unwrap_or_else(|| type_of(&t).to_owned());
+    let mut readings = Vec::with_capacity(triggers.len());
+    for (t, v) in triggers.iter().zip(values) {
+        let key = t.name.clone().unwrap_or_else(|| t.type_name().to_owned());
         let (value, flag) = match v {
             Some(v) => (Some(v), format!("--set {key}")),
             None => (q.queue.as_deref(), "--queue".to_owned()),
         };
-        let reading = match (&t.kind, value) {
+        readings.push(match (&t.kind, value) {
             (TriggerKind::Cron(m), _) if v.is_none() => m.evaluate(q.now),
-            (_, Some(v)) => reading_for(&t, v).map_err(|e| (format!("{flag}: {e}"), false))?,
+            (_, Some(v)) => reading_for(t, v).map_err(|e| (format!("{flag}: {e}"), false))?,
             (_, None) => {
                 return Err((
                     format!(
                         "trigger {}: no value; give --queue N (all triggers) or --set {key}=N",
-                        describe_trigger(&t, spec.triggers.get(t.index))
+                        t.describe()
                     ),
                     false,
                 ));
             }
-        };
-        // queueLength: the metric value as KEDA reads its quantity back; target: the mean of
-        // the spec's averageValue targets (a Value target counts as 0).
-        let metrics = ScalerJobMetrics {
-            queue_length: approx_f64(reading.metric_milli),
-            target_average_value: target_average_value(&[t
-                .target
-                .average_value
-                .map(|v| v.milli_value())]),
-            is_active: reading.is_active,
-        };
-        let alone = ScalerJobMetrics {
-            is_active: true,
-            ..metrics
-        };
-        let max_value = combine_scalers(calculation, bounds, &[alone]).max_value;
-        scalers.push(JobScaler {
-            trigger: t,
-            reading,
-            metrics,
-            max_value,
         });
     }
-    let all: Vec<ScalerJobMetrics> = scalers.iter().map(|s| s.metrics).collect();
-    let combined = combine_scalers(calculation, bounds, &all);
-    let decision = scaling_decision(
-        &strategy,
-        bounds,
-        combined.max_value,
-        combined.queue_length,
-        q.running,
-        q.pending,
-    );
-    let jobs_to_create = if combined.is_active {
-        decision.jobs_to_create
-    } else {
-        0
-    };
+    let d = job
+        .decide(&readings, q.running, q.pending)
+        .map_err(|e| (e.to_string(), false))?;
+    let scalers = triggers
+        .into_iter()
+        .zip(readings)
+        .zip(d.scalers.iter().zip(&d.scaler_max_values))
+        .map(|((trigger, reading), (metrics, max_value))| JobScaler {
+            trigger,
+            reading,
+            metrics: *metrics,
+            max_value: *max_value,
+        })
+        .collect();
     Ok(JobOutcome {
         job,
-        strategy,
-        calculation,
-        bounds,
+        strategy: d.strategy,
+        calculation: d.calculation,
+        bounds: d.bounds,
         scalers,
-        combined,
-        decision,
-        jobs_to_create,
-        running: q.running,
-        pending: q.pending,
+        combined: d.combined,
+        decision: d.decision,
+        jobs_to_create: d.jobs_to_create,
+        running: d.running,
+        pending: d.pending,
     })
 }
 
@@ -247,7 +207,7 @@ fn job_json(o: &JobOutcome) -> Value {
             json!({
                 "index": s.trigger.index,
                 "name": s.trigger.name,
-                "type": type_of(&s.trigger),
+                "type": s.trigger.type_name(),
                 "metricName": s.trigger.metric_name,
                 "value": s.reading.raw,
                 "queueLength": s.metrics.queue_length,
@@ -313,7 +273,7 @@ fn job_table(o: &JobOutcome) -> String {
                 .name
                 .clone()
                 .unwrap_or_else(|| s.trigger.index.to_string()),
-            type_of(&s.trigger).to_owned(),
+            s.trigger.type_name().to_owned(),
             s.trigger.metric_name.clone(),
             s.metrics.queue_length.to_string(),
             s.metrics.target_average_value.to_string(),

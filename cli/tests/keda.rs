@@ -187,7 +187,7 @@ fn what_if_errors() {
     for (set, needles) in [
         (
             "kafka=3",
-            vec!["--set kafka", "no trigger named", "0 (aws-sqs-queue)"],
+            vec!["--set kafka", "no trigger \"kafka\"", "0 (aws-sqs-queue)"],
         ),
         (
             "aws-sqs-queue=3.5",

@@ -17,6 +17,8 @@
 //! ```
 //! use tidescale::Timestamp;
 //! use tidescale::hpa::{Controller, MetricValues, Observation, Pod, PodMetric, Scale, Settings};
+//! # #[cfg(not(feature = "parse"))] fn main() {} // manifests need the default `parse` feature
+//! # #[cfg(feature = "parse")] fn main() -> Result<(), tidescale::Error> {
 //!
 //! // The seed's CPU HPA: 70 % target, min 3, max 100, custom behavior.
 //! let manifest = include_str!("../../examples/manifests/01-basic-cpu-based-hpa.yaml");
@@ -35,7 +37,7 @@
 //! assert_eq!((d.current_replicas, d.desired_replicas), (4, 8)); // ratio 2.0 x 4 ready pods
 //! assert!(d.rescale);
 //! println!("{d}"); // 4 -> 8 (cpu above target); *Resource cpu: ratio 2.000 -> 8 replicas
-//! # Ok::<(), tidescale::Error>(())
+//! # Ok(()) }
 //! ```
 //!
 //! ## Conventions

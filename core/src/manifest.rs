@@ -44,6 +44,8 @@ pub enum ManifestErrorKind {
     /// The object does not have the Kubernetes shape (a field of the wrong type, a missing
     /// required field, an unknown enum value).
     InvalidObject,
+    /// A field the schema does not have, under [`FieldValidation::Strict`].
+    UnknownField,
 }
 
 /// Why a manifest could not be read, and where.
@@ -153,11 +155,80 @@ pub const VPA_CHECKPOINT: ObjectKind = ObjectKind {
 
 /// An object picked out of a manifest, with the index of its document.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Loaded<T> {
     /// The object.
     pub object: T,
     /// Its 0-based document index.
     pub document: usize,
+    /// Fields the object's schema does not have (`spec.behaviour`), each ignored: a door shows
+    /// them (CLI on stderr, Python `warnings`, C `ts_last_warning`). Empty with
+    /// [`FieldValidation::Ignore`]; an error instead with [`FieldValidation::Strict`].
+    pub warnings: Vec<FieldWarning>,
+}
+
+/// What to do with fields the schema does not have, as kubectl's `--validate`
+/// (`strict`, `warn`, `ignore`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum FieldValidation {
+    /// Ignore them, and report each in [`Loaded::warnings`] (kubectl's default).
+    #[default]
+    Warn,
+    /// Reject the object: [`ManifestErrorKind::UnknownField`] at the first one (in the order
+    /// of the object's keys, sorted).
+    Strict,
+    /// Ignore them silently.
+    Ignore,
+}
+
+/// A field of a manifest that the object's schema does not have.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FieldWarning {
+    /// 0-based index of the document in a `---` stream.
+    pub document: usize,
+    /// The field's path (`spec.behaviour`, `spec.metrics[0].resource.traget`).
+    pub path: String,
+}
+
+impl fmt::Display for FieldWarning {
+    /// kubectl's wording: `unknown field "spec.behaviour"`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "document {}: unknown field {:?}",
+            self.document, self.path
+        )
+    }
+}
+
+/// Whether an ignored field at `path` is one the schema has but tidescale does not model: any
+/// field of `metadata` (only its name, namespace, labels and annotations are kept) and of
+/// `status`, and a ScaledJob's Job template. Everything else is unknown to Kubernetes too.
+fn modelled_elsewhere(path: &str) -> bool {
+    let rest = path.strip_prefix("spec.").unwrap_or("");
+    path.starts_with("metadata.")
+        || path.starts_with("status.")
+        || path.contains(".metadata.")
+        || rest.starts_with("jobTargetRef")
+}
+
+fn path_text(p: &serde_ignored::Path<'_>) -> String {
+    use serde_ignored::Path;
+    match p {
+        Path::Root => String::new(),
+        Path::Seq { parent, index } => format!("{}[{index}]", path_text(parent)),
+        Path::Map { parent, key } => {
+            let head = path_text(parent);
+            if head.is_empty() {
+                key.clone()
+            } else {
+                format!("{head}.{key}")
+            }
+        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => path_text(parent),
+    }
 }
 
 /// Splits YAML or JSON text into documents (JSON when the text starts with `{` or `[`; a
@@ -260,6 +331,28 @@ pub fn pick<T: DeserializeOwned>(
     kind: &ObjectKind,
     name: Option<&str>,
 ) -> Result<Loaded<T>, ManifestError> {
+    pick_with(docs, kind, name, FieldValidation::Warn)
+}
+
+/// [`pick`] with a choice of what unknown fields do.
+///
+/// ```
+/// use tidescale::manifest::{FieldValidation, HPA, ManifestErrorKind, load_with};
+/// let text = "kind: HorizontalPodAutoscaler\nspec:\n  maxReplicas: 4\n  behaviour: {}\n";
+/// let l = load_with::<tidescale::hpa::HorizontalPodAutoscaler>(text, &HPA, None, FieldValidation::Warn).unwrap();
+/// assert_eq!(l.warnings[0].to_string(), r#"document 0: unknown field "spec.behaviour""#);
+/// let e = load_with::<tidescale::hpa::HorizontalPodAutoscaler>(text, &HPA, None, FieldValidation::Strict).unwrap_err();
+/// assert_eq!((e.kind, e.path.as_deref()), (ManifestErrorKind::UnknownField, Some("spec.behaviour")));
+/// ```
+///
+/// # Errors
+/// As [`pick`]; with [`FieldValidation::Strict`], also the first unknown field.
+pub fn pick_with<T: DeserializeOwned>(
+    docs: Vec<(usize, Value)>,
+    kind: &ObjectKind,
+    name: Option<&str>,
+    validation: FieldValidation,
+) -> Result<Loaded<T>, ManifestError> {
     let want = kind.kind;
     let mut seen: Vec<String> = Vec::new();
     // (document, path prefix inside a List or a bare spec, value)
@@ -356,7 +449,21 @@ pub fn pick<T: DeserializeOwned>(
             ),
         ));
     }
-    let object: T = serde_path_to_error::deserialize(value).map_err(|e| {
+    let mut unknown: Vec<String> = Vec::new();
+    // (a bare spec was wrapped in `spec`, so its paths already start with it)
+    let warn_prefix = if prefix == "spec." {
+        ""
+    } else {
+        prefix.as_str()
+    };
+    let mut note = |p: serde_ignored::Path<'_>| {
+        let path = format!("{warn_prefix}{}", path_text(&p));
+        if !modelled_elsewhere(&path) {
+            unknown.push(path);
+        }
+    };
+    let ignored = serde_ignored::Deserializer::new(value, &mut note);
+    let object: T = serde_path_to_error::deserialize(ignored).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." {
             prefix.trim_end_matches('.').to_owned()
@@ -370,9 +477,31 @@ pub fn pick<T: DeserializeOwned>(
             e.into_inner().to_string(),
         )
     })?;
+    let warnings = match validation {
+        FieldValidation::Ignore => Vec::new(),
+        FieldValidation::Warn => unknown
+            .into_iter()
+            .map(|path| FieldWarning {
+                document: doc,
+                path,
+            })
+            .collect(),
+        FieldValidation::Strict => match unknown.into_iter().next() {
+            Some(path) => {
+                return Err(ManifestError::new(
+                    ManifestErrorKind::UnknownField,
+                    Some(doc),
+                    Some(path),
+                    "unknown field (strict field validation)",
+                ));
+            }
+            None => Vec::new(),
+        },
+    };
     Ok(Loaded {
         object,
         document: doc,
+        warnings,
     })
 }
 
@@ -386,6 +515,19 @@ pub fn load<T: DeserializeOwned>(
     name: Option<&str>,
 ) -> Result<Loaded<T>, ManifestError> {
     pick(documents(text)?, kind, name)
+}
+
+/// [`load`] with a choice of what unknown fields do (see [`pick_with`]).
+///
+/// # Errors
+/// As [`pick_with`].
+pub fn load_with<T: DeserializeOwned>(
+    text: &str,
+    kind: &ObjectKind,
+    name: Option<&str>,
+    validation: FieldValidation,
+) -> Result<Loaded<T>, ManifestError> {
+    pick_with(documents(text)?, kind, name, validation)
 }
 
 /// Reads a `HorizontalPodAutoscaler` from JSON or YAML text.

@@ -48,6 +48,10 @@ use std::ffi::c_char;
 
 pub use hpa::*;
 pub use keda::*;
+pub use manifest::{
+    TS_FIELD_VALIDATION_IGNORE, TS_FIELD_VALIDATION_STRICT, TS_FIELD_VALIDATION_WARN,
+    ts_last_warning, ts_last_warning_count, ts_set_field_validation,
+};
 pub use prom::*;
 pub use result::{ts_last_error, ts_last_error_message, ts_result, ts_result_str};
 pub use scaled_job::*;

@@ -2,10 +2,92 @@
 //! (`tidescale::manifest`: JSON, or YAML with parsing budgets, since a manifest may come from
 //! an untrusted source); settings and history are JSON.
 
-use tidescale_core::hpa::{History, HorizontalPodAutoscaler, Settings};
-use tidescale_core::manifest::{self, ManifestErrorKind};
+use std::cell::{Cell, RefCell};
+use std::ffi::{CString, c_char};
 
-use crate::result::{FfiError, FfiResult, ts_result};
+use tidescale_core::hpa::{History, HorizontalPodAutoscaler, Settings};
+use tidescale_core::manifest::{self, FieldValidation, ManifestErrorKind};
+
+use crate::result::{FfiError, FfiResult, ffi_boundary, ffi_boundary_or, ts_result};
+
+thread_local! {
+    /// The unknown-field warnings of the last manifest this thread read.
+    static WARNINGS: RefCell<Vec<CString>> = const { RefCell::new(Vec::new()) };
+    /// What this thread does with unknown manifest fields.
+    static VALIDATION: Cell<FieldValidation> = const { Cell::new(FieldValidation::Warn) };
+}
+
+/// What unknown manifest fields do, as kubectl's `--validate`.
+pub const TS_FIELD_VALIDATION_WARN: u32 = 0;
+/// Unknown manifest fields are an error (the kind's invalid-manifest code).
+pub const TS_FIELD_VALIDATION_STRICT: u32 = 1;
+/// Unknown manifest fields are ignored silently.
+pub const TS_FIELD_VALIDATION_IGNORE: u32 = 2;
+
+/// Sets what unknown or misspelled manifest fields (`spec.behaviour`) do for the manifests this
+/// thread reads from now on: `TS_FIELD_VALIDATION_WARN` (the default: the object loads, each
+/// field is a warning, see `ts_last_warning`), `_STRICT` (the load fails) or `_IGNORE`.
+/// Another value is `TS_INVALID_ARGUMENT`.
+#[unsafe(no_mangle)]
+pub extern "C" fn ts_set_field_validation(mode: u32) -> ts_result {
+    ffi_boundary(|| {
+        let v = match mode {
+            TS_FIELD_VALIDATION_WARN => FieldValidation::Warn,
+            TS_FIELD_VALIDATION_STRICT => FieldValidation::Strict,
+            TS_FIELD_VALIDATION_IGNORE => FieldValidation::Ignore,
+            other => {
+                return Err(FfiError::new(
+                    ts_result::InvalidArgument,
+                    format!(
+                        "field validation mode {other} is not 0 (warn), 1 (strict) or 2 (ignore)"
+                    ),
+                ));
+            }
+        };
+        let _ = VALIDATION.try_with(|c| c.set(v));
+        Ok(())
+    })
+}
+
+/// How many unknown-field warnings the last manifest read on this thread gave (0 after a
+/// manifest without any, or one that failed to load).
+#[unsafe(no_mangle)]
+pub extern "C" fn ts_last_warning_count() -> usize {
+    ffi_boundary_or(0, || {
+        WARNINGS
+            .try_with(|w| w.try_borrow().map_or(0, |w| w.len()))
+            .unwrap_or(0)
+    })
+}
+
+/// Warning `index` of the last manifest read on this thread (`document 0: unknown field
+/// "spec.behaviour"`), NUL-terminated and owned by the library until the next manifest is read
+/// on this thread; NULL when `index` is out of range.
+#[unsafe(no_mangle)]
+pub extern "C" fn ts_last_warning(index: usize) -> *const c_char {
+    ffi_boundary_or(std::ptr::null(), || {
+        WARNINGS
+            .try_with(|w| {
+                w.try_borrow()
+                    .ok()
+                    .and_then(|w| w.get(index).map(|s| s.as_ptr()))
+                    .unwrap_or(std::ptr::null())
+            })
+            .unwrap_or(std::ptr::null())
+    })
+}
+
+fn set_warnings(warnings: &[manifest::FieldWarning]) {
+    let texts = warnings
+        .iter()
+        .filter_map(|w| CString::new(w.to_string()).ok())
+        .collect();
+    let _ = WARNINGS.try_with(|w| {
+        if let Ok(mut slot) = w.try_borrow_mut() {
+            *slot = texts;
+        }
+    });
+}
 
 /// Largest manifest accepted, in bytes (the core loader's cap).
 pub(crate) const MAX_MANIFEST_BYTES: usize = manifest::MAX_MANIFEST_BYTES;
@@ -25,8 +107,13 @@ pub(crate) fn load_object<T: serde::de::DeserializeOwned>(
     kind: &manifest::ObjectKind,
     [not_found, ambiguous, invalid]: KindCodes,
 ) -> FfiResult<T> {
-    manifest::load::<T>(text, kind, None)
-        .map(|l| l.object)
+    let validation = VALIDATION.try_with(Cell::get).unwrap_or_default();
+    set_warnings(&[]);
+    manifest::load_with::<T>(text, kind, None, validation)
+        .map(|l| {
+            set_warnings(&l.warnings);
+            l.object
+        })
         .map_err(|e| {
             let code = match e.kind {
                 ManifestErrorKind::InvalidJson => ts_result::InvalidJson,
@@ -35,9 +122,9 @@ pub(crate) fn load_object<T: serde::de::DeserializeOwned>(
                 }
                 ManifestErrorKind::NotFound => not_found,
                 ManifestErrorKind::Ambiguous => ambiguous,
-                ManifestErrorKind::UnsupportedApiVersion | ManifestErrorKind::InvalidObject => {
-                    invalid
-                }
+                ManifestErrorKind::UnsupportedApiVersion
+                | ManifestErrorKind::InvalidObject
+                | ManifestErrorKind::UnknownField => invalid,
             };
             FfiError::new(code, format!("manifest: {e}"))
         })

@@ -2,8 +2,7 @@
 
 use std::ffi::c_char;
 
-use tidescale_core::keda::scaled_job::combine_scalers;
-use tidescale_core::keda::{ScaledJob, ScalerJobMetrics, scaling_decision};
+use tidescale_core::keda::{ScaledJob, ScalerJobMetrics};
 use tidescale_core::manifest::SCALED_JOB;
 
 use crate::args::{out_ptr, reference, slice, text};
@@ -121,29 +120,19 @@ pub unsafe extern "C" fn ts_scaledjob_decision(
                 ts_result::ScaledJobInvalidManifest,
             ],
         )?;
-        let bounds = job.spec.bounds();
-        let combined = combine_scalers(job.spec.multiple_scalers_calculation(), bounds, &metrics);
-        let d = scaling_decision(
-            &job.spec.strategy(),
-            bounds,
-            combined.max_value,
-            combined.queue_length,
-            input.running_jobs,
-            input.pending_jobs,
-        );
+        // (counts and numbers were checked above, each with its own code)
+        let d = job
+            .decide_metrics(metrics, input.running_jobs, input.pending_jobs)
+            .map_err(|e| FfiError::new(ts_result::InvalidArgument, e.to_string()))?;
         let o = ts_scaledjob_output {
-            jobs_to_create: if combined.is_active {
-                d.jobs_to_create
-            } else {
-                0
-            },
-            effective_max_scale: d.effective_max_scale,
-            scale_to: d.scale_to,
-            queue_length: combined.queue_length,
-            max_value: combined.max_value,
-            min_replica_count: bounds.min_replica_count(),
-            max_replica_count: bounds.max_replica_count(),
-            active: combined.is_active,
+            jobs_to_create: d.jobs_to_create,
+            effective_max_scale: d.decision.effective_max_scale,
+            scale_to: d.decision.scale_to,
+            queue_length: d.combined.queue_length,
+            max_value: d.combined.max_value,
+            min_replica_count: d.bounds.min_replica_count(),
+            max_replica_count: d.bounds.max_replica_count(),
+            active: d.combined.is_active,
         };
         // SAFETY: checked non-NULL and aligned.
         unsafe { out.write(o) };

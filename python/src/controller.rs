@@ -58,7 +58,28 @@ pub(crate) fn object_from_py<T: serde::de::DeserializeOwned>(
             ),
         ))
     };
-    loaded.map(|l| l.object).map_err(manifest_error)
+    let loaded = loaded.map_err(manifest_error)?;
+    warn_unknown_fields(manifest.py(), &loaded.warnings)?;
+    Ok(loaded.object)
+}
+
+/// Each unknown manifest field as a `tidescale.UnknownFieldWarning` (an error where the
+/// warnings filter says so: the strict mode).
+fn warn_unknown_fields(
+    py: Python<'_>,
+    warnings: &[tidescale::manifest::FieldWarning],
+) -> PyResult<()> {
+    if warnings.is_empty() {
+        return Ok(());
+    }
+    let category = py
+        .import("tidescale.exceptions")?
+        .getattr("UnknownFieldWarning")?;
+    for w in warnings {
+        let text = std::ffi::CString::new(w.to_string()).unwrap_or_default();
+        PyErr::warn(py, &category, &text, 1)?;
+    }
+    Ok(())
 }
 
 /// Reads a HorizontalPodAutoscaler manifest (see [`object_from_py`]).
@@ -254,7 +275,6 @@ impl Controller {
         status_replicas: Option<i64>,
         requests: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Decision> {
-        let mut st = self.lock();
         let args = StepArgs {
             now,
             replicas,
@@ -263,9 +283,17 @@ impl Controller {
             metrics: metrics.filter(|m| !m.is_none()),
             requests: requests.filter(|r| !r.is_none()),
         };
-        let State { infos, cache, .. } = &mut *st;
-        let obs = build(&args, infos, cache)?;
-        let d = st.step(&obs).map_err(hpa_error)?;
+        // Converting the arguments may run Python code (a generator, `__float__`), which may
+        // touch this controller from this or another thread: it runs with the lock released,
+        // on a copy of the metric list and the pod cache (put back after the step).
+        let (infos, mut cache) = {
+            let mut st = self.lock();
+            (st.infos.clone(), std::mem::take(&mut st.cache))
+        };
+        let obs = build(&args, &infos, &mut cache);
+        let mut st = self.lock();
+        st.cache = cache;
+        let d = st.step(&obs?).map_err(hpa_error)?;
         Ok(Decision { d })
     }
 

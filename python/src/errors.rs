@@ -57,6 +57,9 @@ pub(crate) fn keda_error(e: tidescale::keda::KedaError) -> PyErr {
         | KedaError::UnknownTimeZone(_) => {
             SpecError::new_err((e.to_string(), None::<usize>, Some("spec")))
         }
+        KedaError::NoSuchTrigger { .. } | KedaError::AmbiguousTrigger { .. } => {
+            unknown_metric(e.to_string())
+        }
         other => invalid_input(other.to_string()),
     }
 }

@@ -11,92 +11,27 @@ use serde_json::{Value, json};
 use tidescale::Timestamp;
 use tidescale::hpa::Settings;
 use tidescale::keda::activation::ReadyStatus;
-use tidescale::keda::scaled_job::combine_scalers;
 use tidescale::keda::scalers::{KafkaOffsets, PartitionOffsets, PrometheusResponse, ScalerReading};
 use tidescale::keda::{
-    KedaAutoscaler, KedaDecision as CoreDecision, ScaledJob, ScaledObject, ScalerJobMetrics,
-    TriggerConfig, TriggerInput, TriggerKind, approx_f64, scaling_decision,
+    KedaAutoscaler, KedaDecision as CoreDecision, ScaledJob, ScaledObject, TriggerConfig,
+    TriggerInput, TriggerKind, find_trigger,
 };
 use tidescale::manifest::{SCALED_JOB, SCALED_OBJECT};
 
 use crate::controller::{object_from_py, settings_from_py, to_py};
 use crate::convert::{from_json, history_from_py, history_to_py, seconds, to_json};
 use crate::decision::Decision;
-use crate::errors::{core_error, invalid_input, keda_error, unknown_metric};
+use crate::errors::{core_error, invalid_input, keda_error};
 
-/// The scaler type of a trigger as written in the manifest.
-fn type_name(t: &TriggerConfig) -> &str {
-    match &t.kind {
-        TriggerKind::Sqs(_) => "aws-sqs-queue",
-        TriggerKind::Kafka(_) => "kafka",
-        TriggerKind::Prometheus(_) => "prometheus",
-        TriggerKind::Cron(_) => "cron",
-        TriggerKind::Resource { resource, .. } => resource.as_str(),
-    }
-}
-
-/// The activation threshold a trigger compares its value with (for display).
-fn activation_threshold(t: &TriggerConfig) -> Option<f64> {
-    match &t.kind {
-        TriggerKind::Sqs(m) => Some(m.activation_queue_length as f64),
-        TriggerKind::Kafka(m) => Some(m.activation_lag_threshold as f64),
-        TriggerKind::Prometheus(m) => Some(m.activation_threshold),
-        _ => None,
-    }
-}
-
-/// Which trigger a readings key names: its index, its `name`, its metric name, or its type
-/// when only one trigger has it.
+/// Which trigger a readings key names (the core's `find_trigger`; an int is an index).
 fn trigger_index(triggers: &[TriggerConfig], key: &Bound<'_, PyAny>) -> PyResult<usize> {
-    let names = || {
-        triggers
-            .iter()
-            .map(|t| {
-                t.name
-                    .clone()
-                    .unwrap_or_else(|| format!("{} ({})", t.metric_name, type_name(t)))
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
+    let k: String = if key.is_instance_of::<PyInt>() {
+        key.extract::<i64>()?.to_string()
+    } else {
+        key.extract()
+            .map_err(|_| invalid_input("readings keys are trigger names or indexes"))?
     };
-    if key.is_instance_of::<PyInt>() {
-        let i: i64 = key.extract()?;
-        return usize::try_from(i)
-            .ok()
-            .filter(|&i| i < triggers.len())
-            .ok_or_else(|| {
-                unknown_metric(format!(
-                    "trigger index {i} out of range ({} triggers)",
-                    triggers.len()
-                ))
-            });
-    }
-    let k: String = key
-        .extract()
-        .map_err(|_| invalid_input("readings keys are trigger names or indexes"))?;
-    if let Some(i) = triggers
-        .iter()
-        .position(|t| t.name.as_deref() == Some(k.as_str()) || t.metric_name == k)
-    {
-        return Ok(i);
-    }
-    let by_type: Vec<usize> = triggers
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| type_name(t) == k)
-        .map(|(i, _)| i)
-        .collect();
-    match by_type.as_slice() {
-        [i] => Ok(*i),
-        [] => Err(unknown_metric(format!(
-            "no trigger {k:?} in the ScaledObject (triggers: {})",
-            names()
-        ))),
-        _ => Err(unknown_metric(format!(
-            "{} triggers have type {k:?}: name one by its name or index",
-            by_type.len()
-        ))),
-    }
+    find_trigger(triggers, &k).map_err(keda_error)
 }
 
 /// A reading, owned (the core borrows it).
@@ -228,7 +163,7 @@ fn reading(t: &TriggerConfig, v: &Bound<'_, PyAny>, now: Timestamp) -> PyResult<
     if t.is_resource() {
         return Err(invalid_input(format!(
             "{who}: a {} trigger is read by the HPA, not given a reading",
-            type_name(t)
+            t.type_name()
         )));
     }
     if let Ok(x) = v.extract::<f64>() {
@@ -576,9 +511,12 @@ impl KedaScaledObject {
             .ok_or_else(|| {
                 invalid_input(format!("replicas: {replicas} is negative or too large"))
             })?;
-        let mut st = self.lock();
-        let owned = self::readings(st.a.scaled_object().triggers(), readings, now)?;
+        // Converting the readings may run Python code that touches this object: it runs with
+        // the lock released, on a copy of the triggers.
+        let triggers = self.lock().a.scaled_object().triggers().to_vec();
+        let owned = self::readings(&triggers, readings, now)?;
         let inputs: Vec<TriggerInput<'_>> = owned.iter().map(Owned::input).collect();
+        let mut st = self.lock();
         let d =
             st.a.step(now, replicas, &[], &[], &inputs)
                 .map_err(core_error)?;
@@ -631,9 +569,9 @@ impl KedaScaledObject {
             let d = PyDict::new(py);
             d.set_item("index", t.index)?;
             d.set_item("name", t.name.clone())?;
-            d.set_item("type", type_name(t))?;
+            d.set_item("type", t.type_name())?;
             d.set_item("metric_name", t.metric_name.clone())?;
-            d.set_item("activation_threshold", activation_threshold(t))?;
+            d.set_item("activation_threshold", t.activation_threshold())?;
             list.append(d)?;
         }
         Ok(list)
@@ -739,7 +677,7 @@ impl KedaScaledObject {
             st.a.scaled_object()
                 .triggers()
                 .iter()
-                .map(type_name)
+                .map(TriggerConfig::type_name)
                 .collect();
         Ok(format!(
             "<{cls} {}: {}..{} replicas on {}>",
@@ -765,18 +703,8 @@ pub(crate) fn scaledjob_decision<'py>(
     pending: i64,
     name: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    if running < 0 || pending < 0 {
-        return Err(invalid_input("running and pending job counts must be >= 0"));
-    }
     let job: ScaledJob = object_from_py(manifest, &SCALED_JOB, name)?;
-    let triggers: Vec<TriggerConfig> = job
-        .spec
-        .triggers
-        .iter()
-        .enumerate()
-        .map(|(i, t)| TriggerConfig::parse(i, t))
-        .collect::<Result<_, _>>()
-        .map_err(keda_error)?;
+    let triggers = job.triggers().map_err(keda_error)?;
     let mut values: Vec<Option<f64>> = vec![None; triggers.len()];
     if let Ok(d) = metrics.cast::<PyDict>() {
         for (k, v) in d.iter() {
@@ -806,46 +734,30 @@ pub(crate) fn scaledjob_decision<'py>(
             *slot = Some(job_value(&v)?);
         }
     }
-    let scalers: Vec<ScalerJobMetrics> = triggers
-        .iter()
-        .zip(&values)
-        .filter_map(|(t, v)| {
-            let r = t.reading_from_value((*v)?, Timestamp(0))?;
-            Some(ScalerJobMetrics {
-                // the value as the metric quantity KEDA holds (milli), read back as a float
-                queue_length: approx_f64(r.metric_milli),
-                target_average_value: approx_f64(t.target_milli()),
-                is_active: r.is_active,
-            })
-        })
-        .collect();
-    let spec = &job.spec;
-    let bounds = spec.bounds();
-    let strategy = spec.strategy();
-    let combined = combine_scalers(spec.multiple_scalers_calculation(), bounds, &scalers);
-    let d = scaling_decision(
-        &strategy,
-        bounds,
-        combined.max_value,
-        combined.queue_length,
-        running,
-        pending,
-    );
-    let jobs = if combined.is_active {
-        d.jobs_to_create
-    } else {
-        0
-    };
+    let mut readings = Vec::with_capacity(triggers.len());
+    for (t, v) in triggers.iter().zip(&values) {
+        let r = match (&t.kind, v) {
+            (TriggerKind::Cron(_), _) => t.reading_from_value(0.0, Timestamp(0)),
+            (_, Some(v)) => t.reading_from_value(*v, Timestamp(0)),
+            (_, None) => None,
+        };
+        readings.push(
+            r.ok_or_else(|| invalid_input(format!("no value for trigger {}", t.describe())))?,
+        );
+    }
+    let d = job
+        .decide(&readings, running, pending)
+        .map_err(keda_error)?;
     let v = json!({
-        "active": combined.is_active,
-        "queueLength": combined.queue_length,
-        "maxScale": combined.max_value,
-        "effectiveMaxScale": d.effective_max_scale,
-        "scaleTo": d.scale_to,
-        "jobsToCreate": jobs,
-        "strategy": strategy.name(),
-        "minReplicaCount": bounds.min_replica_count(),
-        "maxReplicaCount": bounds.max_replica_count(),
+        "active": d.combined.is_active,
+        "queueLength": d.combined.queue_length,
+        "maxScale": d.combined.max_value,
+        "effectiveMaxScale": d.decision.effective_max_scale,
+        "scaleTo": d.decision.scale_to,
+        "jobsToCreate": d.jobs_to_create,
+        "strategy": d.strategy.name(),
+        "minReplicaCount": d.bounds.min_replica_count(),
+        "maxReplicaCount": d.bounds.max_replica_count(),
     });
     from_json(py, &v)
 }

@@ -518,3 +518,75 @@ def test_time_going_backwards_is_a_step_at_that_time(cpu50: dict[str, Any]) -> N
     ctl.step(now=100.0, replicas=2, metrics={"cpu": "50%"})
     d = ctl.step(now=50.0, replicas=2, metrics={"cpu": "100%"})
     assert d.desired_replicas == 4
+
+
+def test_step_runs_no_python_under_the_native_lock(cpu50: dict[str, Any]) -> None:
+    """Issue 9: a pods generator that touches the same controller (from this thread and from
+    another one) must not deadlock; the answer equals the plain step's. A deadlock would hold
+    the GIL, so the case runs in a child interpreter with a timeout."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        f"""
+        import threading
+        import tidescale.hpa as hpa
+        ctl = hpa.Controller({cpu50!r})
+        seen = []
+        def pods():
+            seen.append(ctl.metric_names)  # the same thread, re-entering the controller
+            t = threading.Thread(target=lambda: seen.append(ctl.metric_names))
+            t.start()
+            t.join()
+            yield from ({{"name": f"web-{{i}}", "requests": {{"cpu": "1"}}}} for i in range(3))
+        d = ctl.step(now=0.0, replicas=3, pods=pods(), metrics={{"cpu": 0.9}})
+        print(len(seen), d.desired_replicas)
+        """
+    )
+    try:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("Controller.step deadlocked")
+    assert out.returncode == 0, out.stderr
+    pods_list = [{"name": f"web-{i}", "requests": {"cpu": "1"}} for i in range(3)]
+    plain = hpa.Controller(cpu50).step(now=0.0, replicas=3, pods=pods_list, metrics={"cpu": 0.9})
+    assert out.stdout.split() == ["2", str(plain.desired_replicas)]
+    assert plain.desired_replicas == 6
+
+
+def test_many_threads_one_controller_equal_sequential(cpu50: dict[str, Any]) -> None:
+    def run(ctl: Any, i: int) -> int:
+        return ctl.step(now=100.0, replicas=3, pods=3, requests={"cpu": "1000m"},
+                        metrics={"cpu": ["900m"] * 3}).desired_replicas
+    sequential = hpa.Controller(cpu50)
+    want = [run(sequential, i) for i in range(8)]
+    assert want == [6] * 8
+    shared = hpa.Controller(cpu50)
+    got: list[int] = []
+    threads = [threading.Thread(target=lambda i=i: got.append(run(shared, i))) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=20)
+    assert sorted(got) == sorted(want) and len(got) == 8
+
+
+def test_unknown_manifest_fields_warn_and_strict_mode_raises(cpu50: dict[str, Any]) -> None:
+    """Issue 9: `spec.behaviour` (British spelling) must not silently run the legacy path."""
+    import warnings
+
+    m = copy.deepcopy(cpu50)
+    m["spec"]["behaviour"] = {"scaleDown": {"stabilizationWindowSeconds": 0}}
+    m["spec"]["metrics"][0]["resource"]["traget"] = {"type": "Utilization"}
+    with pytest.warns(tidescale.UnknownFieldWarning) as record:
+        hpa.Controller(m)
+    assert [str(r.message) for r in record] == [
+        'document 0: unknown field "spec.behaviour"',
+        'document 0: unknown field "spec.metrics[0].resource.traget"',
+    ]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", category=tidescale.UnknownFieldWarning)
+        with pytest.raises(tidescale.UnknownFieldWarning, match="spec.behaviour"):
+            hpa.Controller(m)
+        hpa.Controller(cpu50)  # a manifest without unknown fields loads in strict mode

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import tidescale
 import tidescale.keda as keda
 from tidescale import InvalidInputError, ManifestError, SpecError, UnknownMetricError
 
@@ -173,7 +174,7 @@ def test_errors() -> None:
     so = keda.ScaledObject(WORKER)
     with pytest.raises(UnknownMetricError, match="no trigger .kafka."):
         so.step(0.0, 0, {"kafka": 1})
-    with pytest.raises(UnknownMetricError, match="out of range"):
+    with pytest.raises(UnknownMetricError, match='no trigger "3"'):
         so.step(0.0, 0, {3: 1})
     with pytest.raises(InvalidInputError, match="2 readings for 1 triggers"):
         so.step(0.0, 0, [1, 2])
@@ -311,3 +312,21 @@ def test_kafka_partition_limitation_selecting_nothing_fails_the_scaler() -> None
     d = keda.ScaledObject(kafka_limited("+1")).step(0.0, 1, {"kafka": offsets})
     assert not d.error
     assert list(d.hpa_metrics.values()) == [10.0]  # 70 capped at 1 partition x lagThreshold 10
+
+
+def test_scaledjob_value_target_gives_no_jobs() -> None:
+    """Issue 9: KEDA's getTargetAverageValue reads only averageValue, so a `Value` target counts
+    as 0 and a ScaledJob creates no Jobs from it (the CLI and the core say 0 too)."""
+    m = copy.deepcopy(SCALED_JOB)
+    trigger = {"type": "prometheus", "metadata": {"serverAddress": "http://p", "query": "q", "threshold": "5"}}
+    m["spec"]["triggers"] = [dict(trigger, metricType="Value")]
+    assert keda.scaledjob_decision(m, 12).jobs_to_create == 0
+    m["spec"]["triggers"] = [dict(trigger, metricType="AverageValue")]
+    assert keda.scaledjob_decision(m, 12).jobs_to_create == 3
+
+
+def test_unknown_trigger_field_warns() -> None:
+    m = copy.deepcopy(SCALED_JOB)
+    m["spec"]["triggers"][0]["metdata"] = {}
+    with pytest.warns(tidescale.UnknownFieldWarning, match=r'"spec.triggers\[0\].metdata"'):
+        keda.scaledjob_decision(m, 3)

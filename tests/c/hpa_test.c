@@ -421,8 +421,32 @@ static void test_set_pods(void) {
     ts_hpa_free(once);
 }
 
+/* Unknown manifest fields: a warning by default, an error in strict mode (issue 9). */
+static void test_unknown_fields(void) {
+    static const char text[] =
+        "{\"apiVersion\":\"autoscaling/v2\",\"kind\":\"HorizontalPodAutoscaler\","
+        "\"metadata\":{\"name\":\"web\"},\"spec\":{\"maxReplicas\":4,"
+        "\"scaleTargetRef\":{\"kind\":\"Deployment\",\"name\":\"web\"},"
+        "\"behaviour\":{}}}";
+    ts_hpa *hpa = NULL;
+    CHECK_CODE(ts_hpa_new(text, strlen(text), NULL, 0, &hpa), TS_RESULT_OK);
+    CHECK(ts_last_warning_count() == 1);
+    CHECK(ts_last_warning(0) != NULL &&
+          strcmp(ts_last_warning(0), "document 0: unknown field \"spec.behaviour\"") == 0);
+    CHECK(ts_last_warning(1) == NULL);
+    ts_hpa_free(hpa);
+    hpa = NULL;
+    CHECK_CODE(ts_set_field_validation(TS_FIELD_VALIDATION_STRICT), TS_RESULT_OK);
+    CHECK_CODE(ts_hpa_new(text, strlen(text), NULL, 0, &hpa), TS_RESULT_INVALID_MANIFEST);
+    CHECK(hpa == NULL);
+    CHECK(strstr(ts_last_error(), "spec.behaviour") != NULL);
+    CHECK_CODE(ts_set_field_validation(7), TS_RESULT_INVALID_ARGUMENT);
+    CHECK_CODE(ts_set_field_validation(TS_FIELD_VALIDATION_WARN), TS_RESULT_OK);
+}
+
 int main(void) {
     test_version();
+    test_unknown_fields();
     test_scenario();
     test_new_errors();
     test_step_errors();

@@ -34,14 +34,20 @@ pub use goparse::{
     normalize_metric_name,
 };
 pub use scaled_job::{
-    JobBounds, MultipleScalersCalculation, ScalerJobMetrics, ScalingStrategy, scaling_decision,
+    JobBounds, JobDecision, MultipleScalersCalculation, ScalerJobMetrics, ScalingStrategy,
+    scaling_decision,
 };
 pub use scaled_object::{
     ScaledJob, ScaledObject, ScaledObjectSpec, ScalingModifiers, TriggerAuthentication, TriggerSpec,
 };
 pub use scaling_modifiers::{Formula, FormulaValue};
 pub use state::{ScaledObjectController, ScaledObjectDecision, TriggerInput, TriggerOutcome};
-pub use triggers::{TriggerConfig, TriggerKind, to_hpa};
+pub use triggers::{TriggerConfig, TriggerKind, find_trigger, to_hpa};
+
+fn join_indexes(indexes: &[usize]) -> String {
+    let list: Vec<String> = indexes.iter().map(ToString::to_string).collect();
+    list.join(", ")
+}
 
 /// Everything KEDA can reject. Variants name the trigger or field at fault.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -114,4 +120,20 @@ pub enum KedaError {
     /// The readings do not match the triggers (count or kind).
     #[error("trigger readings: {0}")]
     Readings(String),
+    /// A user's key (name, index, metric name or type) names no trigger.
+    #[error("no trigger {key:?} (the triggers: {triggers})")]
+    NoSuchTrigger {
+        /// The key as given.
+        key: String,
+        /// The triggers there are, described (`0 (name "q", aws-sqs-queue)`, ...).
+        triggers: String,
+    },
+    /// A user's key is a type that several triggers have.
+    #[error("{} triggers have type {key}; name one by its name or index ({})", indexes.len(), join_indexes(indexes))]
+    AmbiguousTrigger {
+        /// The type as given.
+        key: String,
+        /// The positions of the triggers of that type.
+        indexes: Vec<usize>,
+    },
 }

@@ -4,7 +4,11 @@
 //! `running - MinReplicaCount()`. The `accurate` strategy follows KEDA >= v2.19.0 (pending is
 //! subtracted inside the cap test).
 
+use super::KedaError;
 use super::goparse::{approx_f64, go_f64_to_i64, go_parse_float};
+use super::scaled_object::ScaledJob;
+use super::scalers::ScalerReading;
+use super::triggers::TriggerConfig;
 
 /// `spec.minReplicaCount` / `spec.maxReplicaCount` of a ScaledJob, with KEDA's accessors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -325,9 +329,301 @@ pub fn combine_scalers(
     }
 }
 
+/// A ScaledJob poll, decided: each scaler's part, the combination and the Job count.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct JobDecision {
+    /// `scalingStrategy`, resolved.
+    pub strategy: ScalingStrategy,
+    /// `scalingStrategy.multipleScalersCalculation`, resolved.
+    pub calculation: MultipleScalersCalculation,
+    /// `minReplicaCount` / `maxReplicaCount`.
+    pub bounds: JobBounds,
+    /// Each trigger's contribution, in `spec.triggers` order.
+    pub scalers: Vec<ScalerJobMetrics>,
+    /// Each trigger's `maxValue` on its own (`ceil(min(queueLength / target,
+    /// MaxReplicaCount()))`, 0 for a target of 0), in `spec.triggers` order.
+    pub scaler_max_values: Vec<i64>,
+    /// The scalers combined (`IsScaledJobActive`).
+    pub combined: CombinedJobMetrics,
+    /// `getScalingDecision`.
+    pub decision: JobScalingDecision,
+    /// Jobs to create now: the decision's when the ScaledJob is active, else 0.
+    pub jobs_to_create: i64,
+    /// Running Jobs, as given.
+    pub running: i64,
+    /// Pending Jobs, as given.
+    pub pending: i64,
+}
+
+impl ScaledJob {
+    /// `spec.triggers`, parsed. A ScaledJob's scalers are polled for metrics, which the
+    /// cpu/memory scalers do not give, so those are rejected ([`KedaError::InvalidSpec`]).
+    pub fn triggers(&self) -> Result<Vec<TriggerConfig>, KedaError> {
+        let mut out = Vec::with_capacity(self.spec.triggers.len());
+        for (i, t) in self.spec.triggers.iter().enumerate() {
+            let c = TriggerConfig::parse(i, t)?;
+            if c.is_resource() {
+                return Err(KedaError::InvalidSpec(format!(
+                    "spec.triggers[{i}]: a ScaledJob cannot use a {} trigger",
+                    c.type_name()
+                )));
+            }
+            out.push(c);
+        }
+        if out.is_empty() {
+            return Err(KedaError::InvalidSpec(
+                "spec.triggers: no triggers".to_owned(),
+            ));
+        }
+        Ok(out)
+    }
+
+    /// KEDA's decision for one poll, from one scaler reading per trigger (in `spec.triggers`
+    /// order; [`TriggerConfig::reading_from_value`] turns a value into one) and the running and
+    /// pending Job counts.
+    ///
+    /// Each scaler's queue length is its metric read back as a float; its target is
+    /// `getTargetAverageValue`, the mean of the triggers' **`averageValue`** targets: a `Value`
+    /// target counts as 0, and a scaler with target 0 contributes no Jobs, as in KEDA.
+    ///
+    /// ```
+    /// use tidescale::keda::{ScaledJob, TriggerSpec};
+    /// # fn main() -> Result<(), tidescale::keda::KedaError> {
+    /// let prom = |metric_type: &str| TriggerSpec { type_: "prometheus".into(),
+    ///     metric_type: Some(metric_type.into()),
+    ///     metadata: [("serverAddress", "http://prom:9090"), ("query", "sum(q)"), ("threshold", "5")]
+    ///         .iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), ..Default::default() };
+    /// let job = |t| ScaledJob { api_version: "keda.sh/v1alpha1".into(), kind: "ScaledJob".into(),
+    ///     metadata: Default::default(), spec: tidescale::keda::scaled_object::ScaledJobSpec {
+    ///     triggers: vec![t], ..Default::default() } };
+    /// for (metric_type, jobs) in [("AverageValue", 3), ("Value", 0)] {
+    ///     let j = job(prom(metric_type));
+    ///     let r = j.triggers()?[0].reading_from_value(12.0, tidescale::Timestamp(0)).unwrap();
+    ///     assert_eq!(j.decide(&[r], 0, 0)?.jobs_to_create, jobs); // ceil(12 / 5), or 0
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn decide(
+        &self,
+        readings: &[ScalerReading],
+        running: i64,
+        pending: i64,
+    ) -> Result<JobDecision, KedaError> {
+        let triggers = self.triggers()?;
+        if readings.len() != triggers.len() {
+            return Err(KedaError::Readings(format!(
+                "{} readings for {} triggers",
+                readings.len(),
+                triggers.len()
+            )));
+        }
+        let metrics: Vec<ScalerJobMetrics> = triggers
+            .iter()
+            .zip(readings)
+            .map(|(t, r)| ScalerJobMetrics {
+                queue_length: approx_f64(r.metric_milli),
+                target_average_value: target_average_value(&[t
+                    .target
+                    .average_value
+                    .map(|v| v.milli_value())]),
+                is_active: r.is_active,
+            })
+            .collect();
+        self.decide_metrics(metrics, running, pending)
+    }
+
+    /// [`decide`](Self::decide) from the scalers' metrics as KEDA combines them (queue length,
+    /// target average value, activity), for a host that computes them itself. Counts must be
+    /// `>= 0` and the numbers finite ([`KedaError::Readings`] otherwise).
+    pub fn decide_metrics(
+        &self,
+        scalers: Vec<ScalerJobMetrics>,
+        running: i64,
+        pending: i64,
+    ) -> Result<JobDecision, KedaError> {
+        for (name, v) in [("running", running), ("pending", pending)] {
+            if v < 0 {
+                return Err(KedaError::Readings(format!(
+                    "{name} jobs is {v}, it must be >= 0"
+                )));
+            }
+        }
+        for (i, s) in scalers.iter().enumerate() {
+            if !s.queue_length.is_finite() || !s.target_average_value.is_finite() {
+                return Err(KedaError::Readings(format!(
+                    "scaler {i}: queue length {} and target {} must be finite",
+                    s.queue_length, s.target_average_value
+                )));
+            }
+        }
+        let spec = &self.spec;
+        let (strategy, calculation, bounds) = (
+            spec.strategy(),
+            spec.multiple_scalers_calculation(),
+            spec.bounds(),
+        );
+        let scaler_max_values = scalers
+            .iter()
+            .map(|s| {
+                let alone = ScalerJobMetrics {
+                    is_active: true,
+                    ..*s
+                };
+                combine_scalers(calculation, bounds, &[alone]).max_value
+            })
+            .collect();
+        let combined = combine_scalers(calculation, bounds, &scalers);
+        let decision = scaling_decision(
+            &strategy,
+            bounds,
+            combined.max_value,
+            combined.queue_length,
+            running,
+            pending,
+        );
+        let jobs_to_create = if combined.is_active {
+            decision.jobs_to_create
+        } else {
+            0
+        };
+        Ok(JobDecision {
+            strategy,
+            calculation,
+            bounds,
+            scalers,
+            scaler_max_values,
+            combined,
+            decision,
+            jobs_to_create,
+            running,
+            pending,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn job(yaml_triggers: Vec<crate::keda::TriggerSpec>) -> ScaledJob {
+        ScaledJob {
+            api_version: "keda.sh/v1alpha1".into(),
+            kind: "ScaledJob".into(),
+            metadata: Default::default(),
+            spec: crate::keda::scaled_object::ScaledJobSpec {
+                triggers: yaml_triggers,
+                ..Default::default()
+            },
+        }
+    }
+
+    fn trigger(
+        type_: &str,
+        metric_type: Option<&str>,
+        md: &[(&str, &str)],
+    ) -> crate::keda::TriggerSpec {
+        crate::keda::TriggerSpec {
+            type_: type_.into(),
+            metric_type: metric_type.map(Into::into),
+            metadata: md
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn decide_reads_only_average_value_targets() {
+        let prom = [
+            ("serverAddress", "http://p"),
+            ("query", "q"),
+            ("threshold", "5"),
+        ];
+        for (metric_type, jobs, max_value) in [
+            (None, 3, 3),
+            (Some("AverageValue"), 3, 3),
+            (Some("Value"), 0, 0),
+        ] {
+            let j = job(vec![trigger("prometheus", metric_type, &prom)]);
+            let r = j.triggers().unwrap()[0]
+                .reading_from_value(12.0, crate::Timestamp(0))
+                .unwrap();
+            let d = j.decide(&[r], 0, 0).unwrap();
+            assert_eq!(d.jobs_to_create, jobs, "{metric_type:?}");
+            assert_eq!(d.scaler_max_values, vec![max_value]);
+            assert_eq!(d.combined.queue_length, 12);
+            assert!(d.combined.is_active);
+        }
+    }
+
+    #[test]
+    fn decide_rejects_what_keda_rejects() {
+        let prom = [
+            ("serverAddress", "http://p"),
+            ("query", "q"),
+            ("threshold", "5"),
+        ];
+        let j = job(vec![trigger("prometheus", None, &prom)]);
+        let r = j.triggers().unwrap()[0]
+            .reading_from_value(1.0, crate::Timestamp(0))
+            .unwrap();
+        assert!(matches!(j.decide(&[], 0, 0), Err(KedaError::Readings(_))));
+        assert!(matches!(j.decide(&[r], -1, 0), Err(KedaError::Readings(_))));
+        let cpu = job(vec![trigger(
+            "cpu",
+            Some("Utilization"),
+            &[("value", "50")],
+        )]);
+        assert!(matches!(cpu.triggers(), Err(KedaError::InvalidSpec(m)) if m.contains("cpu")));
+        assert!(matches!(
+            job(vec![]).triggers(),
+            Err(KedaError::InvalidSpec(_))
+        ));
+    }
+
+    #[test]
+    fn find_trigger_by_name_index_metric_and_type() {
+        use crate::keda::find_trigger;
+        let sqs = |name: Option<&str>| crate::keda::TriggerSpec {
+            name: name.map(Into::into),
+            ..trigger(
+                "aws-sqs-queue",
+                None,
+                &[("queueURL", "https://sqs/1/jobs"), ("queueLength", "5")],
+            )
+        };
+        let prom = trigger(
+            "prometheus",
+            None,
+            &[
+                ("serverAddress", "http://p"),
+                ("query", "q"),
+                ("threshold", "5"),
+            ],
+        );
+        let t: Vec<TriggerConfig> = [sqs(Some("orders")), sqs(None), prom]
+            .iter()
+            .enumerate()
+            .map(|(i, s)| TriggerConfig::parse(i, s).unwrap())
+            .collect();
+        assert_eq!(find_trigger(&t, "orders").unwrap(), 0);
+        assert_eq!(find_trigger(&t, "1").unwrap(), 1);
+        assert_eq!(find_trigger(&t, "prometheus").unwrap(), 2);
+        assert_eq!(find_trigger(&t, &t[1].metric_name).unwrap(), 1);
+        match find_trigger(&t, "aws-sqs-queue") {
+            Err(KedaError::AmbiguousTrigger { indexes, .. }) => assert_eq!(indexes, vec![0, 1]),
+            other => panic!("{other:?}"),
+        }
+        let e = find_trigger(&t, "kafka").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "no trigger \"kafka\" (the triggers: 0 (name \"orders\", aws-sqs-queue), 1 (aws-sqs-queue), 2 (prometheus))"
+        );
+        assert_eq!(t[2].activation_threshold(), Some(0.0));
+        assert_eq!(t[0].type_name(), "aws-sqs-queue");
+    }
 
     #[test]
     fn bounds_defaults() {

@@ -203,6 +203,89 @@ impl TriggerConfig {
         matches!(self.kind, TriggerKind::Resource { .. })
     }
 
+    /// The trigger's `type` as a manifest spells it (`aws-sqs-queue`, `kafka`, `prometheus`,
+    /// `cron`, `cpu`, `memory`).
+    pub fn type_name(&self) -> &'static str {
+        match &self.kind {
+            TriggerKind::Sqs(_) => "aws-sqs-queue",
+            TriggerKind::Kafka(_) => "kafka",
+            TriggerKind::Prometheus(_) => "prometheus",
+            TriggerKind::Cron(_) => "cron",
+            TriggerKind::Resource { resource, .. } if resource == "memory" => "memory",
+            TriggerKind::Resource { .. } => "cpu",
+        }
+    }
+
+    /// The activation threshold the scaler's value must exceed (strictly) for the trigger to
+    /// be active: `activationQueueLength`, `activationLagThreshold` or `activationThreshold`.
+    /// `None` for cron (active inside its window) and cpu/memory (no activation of their own).
+    pub fn activation_threshold(&self) -> Option<f64> {
+        match &self.kind {
+            TriggerKind::Sqs(m) => Some(m.activation_queue_length as f64),
+            TriggerKind::Kafka(m) => Some(m.activation_lag_threshold as f64),
+            TriggerKind::Prometheus(m) => Some(m.activation_threshold),
+            TriggerKind::Cron(_) | TriggerKind::Resource { .. } => None,
+        }
+    }
+
+    /// A short description for messages: `0 (name "q", aws-sqs-queue)` or `1 (kafka)`.
+    pub fn describe(&self) -> String {
+        match &self.name {
+            Some(n) => format!("{} (name {n:?}, {})", self.index, self.type_name()),
+            None => format!("{} ({})", self.index, self.type_name()),
+        }
+    }
+}
+
+/// Which trigger a user's key means, as every door resolves it: the trigger's `name`, else its
+/// index (`"0"`), else its metric name (`s0-aws-sqs-queue-jobs`), else its type when exactly one
+/// trigger has it. Returns the trigger's position.
+///
+/// ```
+/// use tidescale::keda::{TriggerConfig, TriggerSpec, find_trigger};
+/// let sqs = |name: Option<&str>| TriggerSpec { type_: "aws-sqs-queue".into(), name: name.map(Into::into),
+///     metadata: [("queueURL", "https://sqs.eu-west-1.amazonaws.com/1/jobs"), ("queueLength", "5")]
+///         .iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), ..Default::default() };
+/// let t: Vec<TriggerConfig> = [sqs(Some("orders")), sqs(None)].iter().enumerate()
+///     .map(|(i, s)| TriggerConfig::parse(i, s).unwrap()).collect();
+/// assert_eq!(find_trigger(&t, "orders").unwrap(), 0);
+/// assert_eq!(find_trigger(&t, "1").unwrap(), 1);
+/// assert!(find_trigger(&t, "aws-sqs-queue").is_err()); // two triggers have that type
+/// ```
+pub fn find_trigger(triggers: &[TriggerConfig], key: &str) -> Result<usize, KedaError> {
+    if let Some(t) = triggers.iter().find(|t| t.name.as_deref() == Some(key)) {
+        return Ok(t.index);
+    }
+    if let Ok(i) = key.parse::<usize>()
+        && i < triggers.len()
+    {
+        return Ok(i);
+    }
+    if let Some(t) = triggers.iter().find(|t| t.metric_name == key) {
+        return Ok(t.index);
+    }
+    let by_type: Vec<usize> = triggers
+        .iter()
+        .filter(|t| t.type_name() == key)
+        .map(|t| t.index)
+        .collect();
+    match by_type.as_slice() {
+        [one] => Ok(*one),
+        [] => {
+            let known: Vec<String> = triggers.iter().map(TriggerConfig::describe).collect();
+            Err(KedaError::NoSuchTrigger {
+                key: key.to_owned(),
+                triggers: known.join(", "),
+            })
+        }
+        _ => Err(KedaError::AmbiguousTrigger {
+            key: key.to_owned(),
+            indexes: by_type,
+        }),
+    }
+}
+
+impl TriggerConfig {
     /// The reading this trigger's scaler gives when the value it computed is `value` (an SQS
     /// queue length, a Kafka lag after the partition cap, a Prometheus query result): the
     /// metric for the HPA in milli-units (`GenerateMetricInMili`: NaN, infinities and negatives

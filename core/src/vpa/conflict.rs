@@ -159,6 +159,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "parse")]
     fn seed_manifest_11_is_safe() {
         let text = include_str!("../../../examples/manifests/11-vpa-hpa-careful.yaml");
         let vpa: VerticalPodAutoscaler = crate::manifest::load(text, &crate::manifest::VPA, None)

@@ -305,6 +305,7 @@ pub struct VpaCondition {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "parse")]
     fn read_yaml_docs<T: serde::de::DeserializeOwned>(path: &str) -> Vec<T> {
         let text = std::fs::read_to_string(path).unwrap();
         text.split("\n---")
@@ -316,9 +317,11 @@ mod tests {
             .collect()
     }
 
+    #[cfg(feature = "parse")]
     const SEED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/manifests");
 
     #[test]
+    #[cfg(feature = "parse")]
     fn seed_manifests_deserialize() {
         let v: Vec<VerticalPodAutoscaler> = read_yaml_docs(&format!("{SEED}/05-basic-vpa.yaml"));
         let p = v[0]

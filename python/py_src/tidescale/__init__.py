@@ -20,6 +20,7 @@ from .exceptions import (
     ManifestError,
     SpecError,
     TidescaleError,
+    UnknownFieldWarning,
     UnknownMetricError,
 )
 
@@ -34,4 +35,5 @@ __all__ = [
     "SpecError",
     "InvalidInputError",
     "UnknownMetricError",
+    "UnknownFieldWarning",
 ]

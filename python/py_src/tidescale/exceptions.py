@@ -9,6 +9,13 @@ tidescale::
     │   └── SpecError(ManifestError)                it reads, but Kubernetes would reject it
     └── InvalidInputError(TidescaleError, ValueError)  NaN, infinite, negative, wrong shape
         └── UnknownMetricError(InvalidInputError)      a metric name the manifest does not have
+
+    UnknownFieldWarning(UserWarning)    a manifest field the object's schema does not have
+
+Unknown manifest fields (``spec.behaviour``) are warnings, as kubectl's field validation gives
+them; make them errors (strict mode) with the standard filter::
+
+    warnings.filterwarnings("error", category=tidescale.UnknownFieldWarning)
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ __all__ = [
     "SpecError",
     "InvalidInputError",
     "UnknownMetricError",
+    "UnknownFieldWarning",
 ]
 
 
@@ -56,3 +64,9 @@ class InvalidInputError(TidescaleError, ValueError):
 
 class UnknownMetricError(InvalidInputError):
     """A metric (or KEDA trigger) was given under a name that the manifest does not have."""
+
+
+class UnknownFieldWarning(UserWarning):
+    """A manifest field that the object's schema does not have (``spec.behaviour``, a misspelled
+    metric or trigger field): it was ignored. The message is kubectl's
+    (``document 0: unknown field "spec.behaviour"``)."""
