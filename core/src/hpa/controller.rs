@@ -7,7 +7,6 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -545,7 +544,8 @@ impl Controller {
                     .chosen_metric
                     .and_then(|i| self.metric_names.get(i))
                     .map_or("metric", |n| n);
-                let _ = write!(self.decision.rescale_reason, "{name} above target");
+                self.decision.rescale_reason.push_str(name);
+                self.decision.rescale_reason.push_str(" above target");
             } else if desired < current {
                 self.decision
                     .rescale_reason

@@ -55,7 +55,16 @@ fn utilization_ratio(
     if request == 0 {
         return fail("no metrics returned matched known pods");
     }
-    let u = (usage * 100 / request) as i64 as i32;
+    // The same quotient in 64 bits when it fits (the usual case; 128-bit division is a
+    // library call).
+    let q = match (i64::try_from(usage), i64::try_from(request)) {
+        (Ok(a), Ok(b)) => match a.checked_mul(100) {
+            Some(a100) => i128::from(a100 / b),
+            None => usage * 100 / request,
+        },
+        _ => usage * 100 / request,
+    };
+    let u = q as i64 as i32;
     Ok((f64::from(u) / target_percent as f64, u))
 }
 
@@ -342,4 +351,23 @@ fn external_sum(values: &[i64]) -> Result<i64, CalcError> {
         };
     }
     Ok(sum)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The 64-bit shortcut gives the 128-bit quotient, wrapping included.
+        #[test]
+        fn utilization_is_the_128_bit_quotient(
+            usage in prop_oneof![0i128..1_000_000_000, 0i128..(i128::from(i64::MAX) * 4)],
+            request in prop_oneof![1i128..1_000_000, 1i128..(i128::from(i64::MAX) * 4)],
+            target in 1i64..200,
+        ) {
+            let (_, u) = utilization_ratio(usage, request, target).unwrap();
+            prop_assert_eq!(u, (usage * 100 / request) as i64 as i32);
+        }
+    }
 }
