@@ -149,56 +149,39 @@ fn c_abi_step(c: &mut Criterion) {
         spec_replicas: PODS as i32,
         status_replicas: PODS as i32,
     };
-    let mut d = ts_hpa_decision::default();
-    c.bench_function("ffi_step/ts_hpa_step/10_pods_2_metrics", |b| {
-        b.iter(|| {
-            now = now.plus_secs(15);
-            let r = unsafe {
-                ts_hpa_step(
-                    hpa,
-                    now.as_millis(),
-                    &scale,
-                    black_box(pods.as_ptr()),
-                    pods.len(),
-                    black_box(readings.as_ptr()),
-                    readings.len(),
-                    &mut d,
-                )
-            };
-            black_box((r, d.desired_replicas))
-        })
-    });
-    // (checked only when a filter did not leave the benchmark out)
-    if d.current_replicas != 0 {
-        assert_eq!(d.current_replicas, PODS as i32, "the step really ran");
-        assert_eq!(d.chosen_metric, 0);
-    }
-    // The same steps with the pod array validated once (`ts_hpa_set_pods`).
-    assert_eq!(
-        unsafe { ts_hpa_set_pods(hpa, pods.as_ptr(), pods.len()) },
-        ts_result::Ok
-    );
-    d = ts_hpa_decision::default();
-    c.bench_function("ffi_step/ts_hpa_step_set_pods/10_pods_2_metrics", |b| {
-        b.iter(|| {
-            now = now.plus_secs(15);
-            let r = unsafe {
-                ts_hpa_step(
-                    hpa,
-                    now.as_millis(),
-                    &scale,
-                    pods.as_ptr(),
-                    pods.len(),
-                    black_box(readings.as_ptr()),
-                    readings.len(),
-                    &mut d,
-                )
-            };
-            black_box((r, d.desired_replicas))
-        })
-    });
-    if d.current_replicas != 0 {
-        assert_eq!(d.current_replicas, PODS as i32, "the step really ran");
+    // Validating the pods at every step, then with the array validated once (`ts_hpa_set_pods`).
+    for (name, validated_once) in [
+        ("ffi_step/ts_hpa_step/10_pods_2_metrics", false),
+        ("ffi_step/ts_hpa_step_set_pods/10_pods_2_metrics", true),
+    ] {
+        if validated_once {
+            let r = unsafe { ts_hpa_set_pods(hpa, pods.as_ptr(), pods.len()) };
+            assert_eq!(r, ts_result::Ok);
+        }
+        let mut d = ts_hpa_decision::default();
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                now = now.plus_secs(15);
+                let r = unsafe {
+                    ts_hpa_step(
+                        hpa,
+                        now.as_millis(),
+                        &scale,
+                        pods.as_ptr(),
+                        pods.len(),
+                        black_box(readings.as_ptr()),
+                        readings.len(),
+                        &mut d,
+                    )
+                };
+                black_box((r, d.desired_replicas))
+            })
+        });
+        // (checked only when a filter did not leave the benchmark out)
+        if d.current_replicas != 0 {
+            assert_eq!(d.current_replicas, PODS as i32, "the step really ran");
+            assert_eq!(d.chosen_metric, 0);
+        }
     }
     unsafe { ts_hpa_free(hpa) };
 }
