@@ -19,6 +19,7 @@ mod spec;
 mod stabilization_window;
 mod tolerance;
 mod validation;
+mod what_if;
 
 pub use conditions::{Condition, ConditionStatus, ConditionType, Reason, set_condition};
 pub use controller::{
@@ -44,6 +45,10 @@ pub use tolerance::Tolerances;
 pub use validation::{
     MAX_PERIOD_SECONDS, MAX_STABILIZATION_WINDOW_SECONDS, ValidationGates, validate,
     validate_scaling_rules,
+};
+pub use what_if::{
+    Level, MAX_WHAT_IF_PODS, Reading, WhatIf, WhatIfError, default_container, default_requests,
+    identical_pods, reading, resource_of, what_if,
 };
 
 /// Errors of the HPA module.
