@@ -7,6 +7,7 @@
 mod conditions;
 mod controller;
 mod defaults;
+mod fleet;
 mod observation;
 mod pod_groups;
 mod pod_requests;
@@ -26,6 +27,7 @@ pub use controller::{
     Controller, Decision, History, MetricFailure, MetricOutcome, ScaleToZeroVariant, Settings,
 };
 pub use defaults::{DEFAULT_CPU_UTILIZATION, apply_defaults, scale_down_rules, scale_up_rules};
+pub use fleet::{Column, Fleet, FleetError, FleetStep, MAX_FLEET_PODS};
 pub use observation::{
     Container, MetricValues, Observation, Pod, PodInfo, PodMetric, PodPhase, Readiness, Scale,
 };

@@ -188,7 +188,7 @@ pub enum WhatIfError {
         /// The metric's name.
         metric: String,
         /// What is wrong.
-        source: Box<WhatIfError>,
+        source: Box<Self>,
     },
     /// The controller refused the observation.
     #[error(transparent)]
