@@ -113,13 +113,19 @@ impl FromStr for Level {
                 text: s.to_owned(),
                 why: "not a percentage",
             })?;
-            if !v.is_finite() || v < 0.0 {
-                return Err(WhatIfError::Level {
-                    text: s.to_owned(),
-                    why: "a percentage must be a finite number >= 0",
-                });
-            }
-            return Ok(Self::Percent(v));
+            let why = if v.is_nan() {
+                "a percentage cannot be NaN"
+            } else if v.is_infinite() {
+                "a percentage must be finite"
+            } else if v < 0.0 {
+                "a percentage cannot be negative"
+            } else {
+                return Ok(Self::Percent(v));
+            };
+            return Err(WhatIfError::Level {
+                text: s.to_owned(),
+                why,
+            });
         }
         let q: Quantity = s.parse().map_err(|_| WhatIfError::Level {
             text: s.to_owned(),
@@ -128,7 +134,7 @@ impl FromStr for Level {
         if q.milli_value() < 0 {
             return Err(WhatIfError::Level {
                 text: s.to_owned(),
-                why: "is negative",
+                why: "a quantity cannot be negative",
             });
         }
         Ok(Self::Quantity(q))
@@ -431,6 +437,10 @@ mod tests {
         for bad in ["-5%", "nan%", "inf%", "x%", "-1", "abc", ""] {
             assert!(bad.parse::<Level>().is_err(), "{bad}");
         }
+        let why = |s: &str| s.parse::<Level>().unwrap_err().to_string();
+        assert_eq!(why("nan%"), "\"nan%\": a percentage cannot be NaN");
+        assert_eq!(why("-5%"), "\"-5%\": a percentage cannot be negative");
+        assert_eq!(why("-500m"), "\"-500m\": a quantity cannot be negative");
         assert_eq!(
             Level::Percent(1e30).milli(Some(1000)),
             Err(WhatIfError::OutOfRange)
