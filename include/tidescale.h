@@ -443,6 +443,46 @@ typedef struct ts_prom_counter_window ts_prom_counter_window;
 // `ts_vpa_recommender_free`. Not thread-safe: do not use one handle from two threads at once.
 typedef struct ts_vpa_recommender ts_vpa_recommender;
 
+// One status condition of the HPA after a step.
+typedef struct ts_condition {
+  // A `ts_condition_status` code (`TS_CONDITION_STATUS_UNSET` if the condition is not set).
+  uint32_t status;
+  // A `ts_reason` code (`TS_REASON_NONE` if the condition is not set).
+  uint32_t reason;
+} ts_condition;
+
+// The result of one step.
+typedef struct ts_hpa_decision {
+  // `scale.spec.replicas` at this step.
+  int32_t current_replicas;
+  // `status.desiredReplicas` after the step.
+  int32_t desired_replicas;
+  // The combined metric proposal before stabilization and limits, or -1.
+  int32_t proposed_replicas;
+  // The recommendation after the stabilization window, or -1.
+  int32_t stabilized_replicas;
+  // Index in `spec.metrics` of the metric whose proposal won, or -1.
+  int32_t chosen_metric;
+  // The `ts_reason` that limited the count (`TS_REASON_TOO_MANY_REPLICAS`,
+  // `TS_REASON_SCALE_UP_LIMIT`...), or `TS_REASON_NONE`.
+  uint32_t limited_by;
+  // The `AbleToScale` condition.
+  struct ts_condition able_to_scale;
+  // The `ScalingActive` condition.
+  struct ts_condition scaling_active;
+  // The `ScalingLimited` condition.
+  struct ts_condition scaling_limited;
+  // The `ScaledToZero` condition (only with the newest scale-to-zero rules).
+  struct ts_condition scaled_to_zero;
+  // Number of per-metric outcomes readable with `ts_hpa_metric_proposal` (0 when metrics
+  // were not evaluated).
+  size_t n_metrics;
+  // Whether the host should set the target's replicas to `desired_replicas`.
+  bool rescale;
+  // The step reported an error (a metric failed); `ts_hpa_explain` has the text.
+  bool has_error;
+} ts_hpa_decision;
+
 // A pod as the HPA controller sees it: one container with optional CPU and memory requests.
 typedef struct ts_pod {
   // Pod name, UTF-8, `name_len` bytes, not necessarily NUL-terminated (may be NULL if
@@ -519,46 +559,6 @@ typedef struct ts_metric_reading {
   // `TS_METRIC_KIND_OBJECT`: the object's value in milli-units, >= 0.
   int64_t object_value_milli;
 } ts_metric_reading;
-
-// One status condition of the HPA after a step.
-typedef struct ts_condition {
-  // A `ts_condition_status` code (`TS_CONDITION_STATUS_UNSET` if the condition is not set).
-  uint32_t status;
-  // A `ts_reason` code (`TS_REASON_NONE` if the condition is not set).
-  uint32_t reason;
-} ts_condition;
-
-// The result of one step.
-typedef struct ts_hpa_decision {
-  // `scale.spec.replicas` at this step.
-  int32_t current_replicas;
-  // `status.desiredReplicas` after the step.
-  int32_t desired_replicas;
-  // The combined metric proposal before stabilization and limits, or -1.
-  int32_t proposed_replicas;
-  // The recommendation after the stabilization window, or -1.
-  int32_t stabilized_replicas;
-  // Index in `spec.metrics` of the metric whose proposal won, or -1.
-  int32_t chosen_metric;
-  // The `ts_reason` that limited the count (`TS_REASON_TOO_MANY_REPLICAS`,
-  // `TS_REASON_SCALE_UP_LIMIT`...), or `TS_REASON_NONE`.
-  uint32_t limited_by;
-  // The `AbleToScale` condition.
-  struct ts_condition able_to_scale;
-  // The `ScalingActive` condition.
-  struct ts_condition scaling_active;
-  // The `ScalingLimited` condition.
-  struct ts_condition scaling_limited;
-  // The `ScaledToZero` condition (only with the newest scale-to-zero rules).
-  struct ts_condition scaled_to_zero;
-  // Number of per-metric outcomes readable with `ts_hpa_metric_proposal` (0 when metrics
-  // were not evaluated).
-  size_t n_metrics;
-  // Whether the host should set the target's replicas to `desired_replicas`.
-  bool rescale;
-  // The step reported an error (a metric failed); `ts_hpa_explain` has the text.
-  bool has_error;
-} ts_hpa_decision;
 
 // What one metric proposed at the last step.
 typedef struct ts_metric_proposal {
@@ -823,6 +823,14 @@ ts_result ts_hpa_fleet_metric_name(const struct ts_hpa_fleet *fleet, size_t colu
 // pointing to `n_items` values; `desired`, `rescale` and `limited_by` must point to `n_items`
 // writable values.
 ts_result ts_hpa_fleet_step(struct ts_hpa_fleet *fleet, int64_t now_ms, const int32_t *replicas, size_t n_items, const double *const *columns, size_t n_columns, int32_t *desired, uint8_t *rescale, uint32_t *limited_by);
+
+// The last decision of item `item` (as `ts_hpa_step` writes it) into `*out`.
+// `TS_RESULT_INDEX_OUT_OF_RANGE` for an item past the end; before the first step the decision
+// is the empty one (current and desired 0, nothing chosen).
+//
+// # Safety
+// `fleet` must be NULL or a live handle; `out` must be NULL or writable.
+ts_result ts_hpa_fleet_decision(const struct ts_hpa_fleet *fleet, size_t item, struct ts_hpa_decision *out);
 
 // Creates an HPA controller from a `HorizontalPodAutoscaler` manifest (`manifest_len` bytes of
 // UTF-8 JSON or YAML, not necessarily NUL-terminated; a YAML stream with several documents

@@ -8,9 +8,10 @@ use tidescale_core::hpa::{Column, Controller, Fleet, FleetError, FleetStep, defa
 use tidescale_core::{Quantity, Timestamp};
 
 use crate::args::{optional_text, out_ptr, reference, reference_mut, slice, write_text};
-use crate::hpa::ts_hpa;
+use crate::hpa::{decision_of, ts_hpa};
 use crate::manifest::MAX_SETTINGS_BYTES;
 use crate::result::{FfiError, ffi_boundary, ts_result};
+use crate::types::ts_hpa_decision;
 
 /// Many HPA controllers stepped together. Create with `ts_hpa_fleet_new`, free with
 /// `ts_hpa_fleet_free`. Not thread-safe: do not use one handle from two threads at once.
@@ -238,6 +239,34 @@ pub unsafe extern "C" fn ts_hpa_fleet_step(
                 *o = x.map_or(0, |r| r.code());
             }
         }
+        Ok(())
+    })
+}
+
+/// The last decision of item `item` (as `ts_hpa_step` writes it) into `*out`.
+/// `TS_RESULT_INDEX_OUT_OF_RANGE` for an item past the end; before the first step the decision
+/// is the empty one (current and desired 0, nothing chosen).
+///
+/// # Safety
+/// `fleet` must be NULL or a live handle; `out` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ts_hpa_fleet_decision(
+    fleet: *const ts_hpa_fleet,
+    item: usize,
+    out: *mut ts_hpa_decision,
+) -> ts_result {
+    ffi_boundary(|| {
+        let out = out_ptr(out, "out")?;
+        // SAFETY: caller contract.
+        let f = unsafe { reference(fleet, "fleet") }?;
+        let ctl = f.fleet.controller(item).ok_or_else(|| {
+            FfiError::new(
+                ts_result::IndexOutOfRange,
+                format!("item {item}: the fleet has {} items", f.fleet.len()),
+            )
+        })?;
+        // SAFETY: checked non-NULL and aligned.
+        unsafe { out.write(decision_of(ctl.last_decision())) };
         Ok(())
     })
 }

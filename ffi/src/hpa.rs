@@ -353,7 +353,7 @@ fn condition_of(d: &Decision, t: ConditionType) -> ts_condition {
 }
 
 /// The C view of a decision.
-fn decision_of(d: &Decision) -> ts_hpa_decision {
+pub(crate) fn decision_of(d: &Decision) -> ts_hpa_decision {
     let opt = |v: Option<i32>| v.unwrap_or(-1);
     ts_hpa_decision {
         current_replicas: d.current_replicas,
