@@ -1,5 +1,6 @@
 //! The core's answers to the cross-door cases (`tests/doors/hpa_what_if.json`), which the C,
 //! Python and CLI doors compare theirs to. `TIDESCALE_BLESS=1` rewrites the expected answers.
+#![cfg(feature = "parse")]
 
 #[path = "../../tests/doors/common.rs"]
 mod common;
