@@ -16,7 +16,8 @@
 //! let mut ctl = Controller::new(m, Settings::default()).unwrap();
 //! let w = WhatIf::new(3).with_level("cpu", "140%".parse().unwrap());
 //! let d = hpa::what_if(&mut ctl, &w).unwrap();
-//! assert_eq!(d.desired_replicas, 9); // ceil(3 * 140 / 50)
+//! assert_eq!(d.proposed_replicas, Some(9)); // ceil(3 * 140 / 50)
+//! assert_eq!(d.desired_replicas, 6); // the default scale-up policy: at most double
 //! ```
 
 use std::collections::BTreeMap;
