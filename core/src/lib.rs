@@ -74,7 +74,7 @@ pub mod vpa;
 /// The Rust blocks of the README and docs/, run as doctests (`scripts/docs.py check` fails when
 /// a file with Rust blocks is missing here). Doctests run in `core/`, where
 /// `examples/manifests` links to the repository's manifests, so paths read as in the README.
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "parse"))]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
