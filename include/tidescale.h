@@ -425,6 +425,10 @@ typedef uint32_t ts_window_mode;
 // from two threads at once (distinct handles are independent).
 typedef struct ts_hpa ts_hpa;
 
+// Many HPA controllers stepped together. Create with `ts_hpa_fleet_new`, free with
+// `ts_hpa_fleet_free`. Not thread-safe: do not use one handle from two threads at once.
+typedef struct ts_hpa_fleet ts_hpa_fleet;
+
 // A ScaledObject and the HPA KEDA creates for it. Create with `ts_keda_new`, free with
 // `ts_keda_free`. Not thread-safe: do not use one handle from two threads at once.
 typedef struct ts_keda ts_keda;
@@ -438,6 +442,46 @@ typedef struct ts_prom_counter_window ts_prom_counter_window;
 // and the per-container usage histograms. Create with `ts_vpa_recommender_new`, free with
 // `ts_vpa_recommender_free`. Not thread-safe: do not use one handle from two threads at once.
 typedef struct ts_vpa_recommender ts_vpa_recommender;
+
+// One status condition of the HPA after a step.
+typedef struct ts_condition {
+  // A `ts_condition_status` code (`TS_CONDITION_STATUS_UNSET` if the condition is not set).
+  uint32_t status;
+  // A `ts_reason` code (`TS_REASON_NONE` if the condition is not set).
+  uint32_t reason;
+} ts_condition;
+
+// The result of one step.
+typedef struct ts_hpa_decision {
+  // `scale.spec.replicas` at this step.
+  int32_t current_replicas;
+  // `status.desiredReplicas` after the step.
+  int32_t desired_replicas;
+  // The combined metric proposal before stabilization and limits, or -1.
+  int32_t proposed_replicas;
+  // The recommendation after the stabilization window, or -1.
+  int32_t stabilized_replicas;
+  // Index in `spec.metrics` of the metric whose proposal won, or -1.
+  int32_t chosen_metric;
+  // The `ts_reason` that limited the count (`TS_REASON_TOO_MANY_REPLICAS`,
+  // `TS_REASON_SCALE_UP_LIMIT`...), or `TS_REASON_NONE`.
+  uint32_t limited_by;
+  // The `AbleToScale` condition.
+  struct ts_condition able_to_scale;
+  // The `ScalingActive` condition.
+  struct ts_condition scaling_active;
+  // The `ScalingLimited` condition.
+  struct ts_condition scaling_limited;
+  // The `ScaledToZero` condition (only with the newest scale-to-zero rules).
+  struct ts_condition scaled_to_zero;
+  // Number of per-metric outcomes readable with `ts_hpa_metric_proposal` (0 when metrics
+  // were not evaluated).
+  size_t n_metrics;
+  // Whether the host should set the target's replicas to `desired_replicas`.
+  bool rescale;
+  // The step reported an error (a metric failed); `ts_hpa_explain` has the text.
+  bool has_error;
+} ts_hpa_decision;
 
 // A pod as the HPA controller sees it: one container with optional CPU and memory requests.
 typedef struct ts_pod {
@@ -515,46 +559,6 @@ typedef struct ts_metric_reading {
   // `TS_METRIC_KIND_OBJECT`: the object's value in milli-units, >= 0.
   int64_t object_value_milli;
 } ts_metric_reading;
-
-// One status condition of the HPA after a step.
-typedef struct ts_condition {
-  // A `ts_condition_status` code (`TS_CONDITION_STATUS_UNSET` if the condition is not set).
-  uint32_t status;
-  // A `ts_reason` code (`TS_REASON_NONE` if the condition is not set).
-  uint32_t reason;
-} ts_condition;
-
-// The result of one step.
-typedef struct ts_hpa_decision {
-  // `scale.spec.replicas` at this step.
-  int32_t current_replicas;
-  // `status.desiredReplicas` after the step.
-  int32_t desired_replicas;
-  // The combined metric proposal before stabilization and limits, or -1.
-  int32_t proposed_replicas;
-  // The recommendation after the stabilization window, or -1.
-  int32_t stabilized_replicas;
-  // Index in `spec.metrics` of the metric whose proposal won, or -1.
-  int32_t chosen_metric;
-  // The `ts_reason` that limited the count (`TS_REASON_TOO_MANY_REPLICAS`,
-  // `TS_REASON_SCALE_UP_LIMIT`...), or `TS_REASON_NONE`.
-  uint32_t limited_by;
-  // The `AbleToScale` condition.
-  struct ts_condition able_to_scale;
-  // The `ScalingActive` condition.
-  struct ts_condition scaling_active;
-  // The `ScalingLimited` condition.
-  struct ts_condition scaling_limited;
-  // The `ScaledToZero` condition (only with the newest scale-to-zero rules).
-  struct ts_condition scaled_to_zero;
-  // Number of per-metric outcomes readable with `ts_hpa_metric_proposal` (0 when metrics
-  // were not evaluated).
-  size_t n_metrics;
-  // Whether the host should set the target's replicas to `desired_replicas`.
-  bool rescale;
-  // The step reported an error (a metric failed); `ts_hpa_explain` has the text.
-  bool has_error;
-} ts_hpa_decision;
 
 // What one metric proposed at the last step.
 typedef struct ts_metric_proposal {
@@ -769,6 +773,64 @@ uint32_t ts_abi_version(void);
 
 // The library version, static and NUL-terminated: `"tidescale/0.1.0"`.
 const char *ts_version(void);
+
+// Creates a fleet from `n` HPA handles (each controller is copied: its manifest, settings and
+// history; the handles stay the caller's) and the requests of the generated pods as a JSON
+// object (`{"cpu": "500m", "memory": "2Gi"}`; NULL or empty for 1 CPU and 1 GiB). On success
+// `*out` receives a handle to free with `ts_hpa_fleet_free`; on failure `*out` is not written.
+//
+// # Safety
+// `hpas` must be NULL (with `n == 0`) or point to `n` live `ts_hpa` handles;
+// `requests_json` must be NULL or point to `requests_len` readable bytes; `out` must be NULL
+// or writable.
+ts_result ts_hpa_fleet_new(const struct ts_hpa *const *hpas, size_t n, const char *requests_json, size_t requests_len, struct ts_hpa_fleet **out);
+
+// Frees a handle from `ts_hpa_fleet_new`. NULL is accepted and ignored.
+//
+// # Safety
+// `fleet` must be NULL or a handle from `ts_hpa_fleet_new` not yet freed.
+void ts_hpa_fleet_free(struct ts_hpa_fleet *fleet);
+
+// The number of items (`*out_items`) and of metric columns (`*out_columns`, every metric name
+// some item's manifest has, in first-appearance order). Either output may be NULL.
+//
+// # Safety
+// `fleet` must be NULL or a live handle; the outputs must be NULL or writable.
+ts_result ts_hpa_fleet_shape(const struct ts_hpa_fleet *fleet, size_t *out_items, size_t *out_columns);
+
+// The metric name of column `column`, NUL-terminated into `buf` (`len` bytes; the `snprintf`
+// convention of `ts_hpa_explain`).
+//
+// # Safety
+// `fleet` must be NULL or a live handle; `buf` must be NULL or point to `len` writable bytes;
+// `written` must be NULL or writable.
+ts_result ts_hpa_fleet_metric_name(const struct ts_hpa_fleet *fleet, size_t column, char *buf, size_t len, size_t *written);
+
+// One sync of every item at `now_ms`. `replicas` has one count per item (`n_items` must be
+// the fleet's item count); `columns[c]` is NULL (metric `c` unavailable for every item) or
+// points to `n_items` values of metric `c` in units (cores, bytes, requests/s), or in percent
+// of the request for a Resource/ContainerResource metric with a `Utilization` target;
+// `n_columns` must be the fleet's column count. On success `desired[i]`, `rescale[i]` (0 or 1)
+// and `limited_by[i]` (a `ScalingLimited` reason code, 0 for none; the codes of
+// `ts_hpa_decision.limited_by`) are written for every item. Bad values are refused before any
+// controller is stepped (`TS_RESULT_NOT_FINITE`, `TS_RESULT_NEGATIVE_VALUE`,
+// `TS_RESULT_INVALID_ARGUMENT`); a controller's own error stops the step at that item
+// (`TS_RESULT_INVALID_OBSERVATION`; earlier items have been stepped, nothing is written).
+//
+// # Safety
+// `fleet` must be NULL or a live handle; `replicas` must point to `n_items` values; `columns`
+// must be NULL (with `n_columns == 0`) or point to `n_columns` pointers, each NULL or
+// pointing to `n_items` values; `desired`, `rescale` and `limited_by` must point to `n_items`
+// writable values.
+ts_result ts_hpa_fleet_step(struct ts_hpa_fleet *fleet, int64_t now_ms, const int32_t *replicas, size_t n_items, const double *const *columns, size_t n_columns, int32_t *desired, uint8_t *rescale, uint32_t *limited_by);
+
+// The last decision of item `item` (as `ts_hpa_step` writes it) into `*out`.
+// `TS_RESULT_INDEX_OUT_OF_RANGE` for an item past the end; before the first step the decision
+// is the empty one (current and desired 0, nothing chosen).
+//
+// # Safety
+// `fleet` must be NULL or a live handle; `out` must be NULL or writable.
+ts_result ts_hpa_fleet_decision(const struct ts_hpa_fleet *fleet, size_t item, struct ts_hpa_decision *out);
 
 // Creates an HPA controller from a `HorizontalPodAutoscaler` manifest (`manifest_len` bytes of
 // UTF-8 JSON or YAML, not necessarily NUL-terminated; a YAML stream with several documents

@@ -182,7 +182,7 @@ pub(crate) fn parse_time(s: &str) -> Option<Timestamp> {
     if let Ok(v) = s.parse::<f64>() {
         return Timestamp::from_secs_f64(v);
     }
-    tidescale::vpa::checkpoint::parse_rfc3339(s).map(Timestamp)
+    Timestamp::parse_rfc3339(s)
 }
 
 /// A plain number, else a Kubernetes quantity, as a float of its unit (cores, bytes).

@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 use tidescale::Timestamp;
-use tidescale::vpa::checkpoint::format_rfc3339;
 use tidescale::vpa::estimator::{
     confidence, confidence_multiplier, per_container_minimum, percentile_estimate, with_margin,
     with_min,
@@ -400,9 +399,9 @@ fn table(o: &Outcome) -> String {
         "{} rows for {} container(s), {} .. {}; recommendation at {}",
         o.rows,
         o.counts.len(),
-        format_rfc3339(o.first.as_millis()),
-        format_rfc3339(o.last.as_millis()),
-        format_rfc3339(o.now.as_millis())
+        o.first.to_rfc3339(),
+        o.last.to_rfc3339(),
+        o.now.to_rfc3339()
     );
     out.push('\n');
     let mut rows = vec![vec![

@@ -1,13 +1,15 @@
-//! HPA speed: one replica calculation, and one controller step with a warm history.
+//! HPA speed: one replica calculation, one controller step with a warm history, and one
+//! `Fleet` step of 10,000 HPAs from columns (the Python `hpa.Fleet.step` loop, without Python).
 //!
 //! `cargo bench -p tidescale --bench hpa`
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use tidescale::Timestamp;
 use tidescale::hpa::{
-    Controller, History, HorizontalPodAutoscaler, MetricValues, Observation, Pod, PodMetric,
-    ReadinessTimings, Recommendation, ReplicaCalculator, Scale, ScaleEvent, Settings, Tolerances,
+    Column, Controller, Fleet, FleetStep, History, HorizontalPodAutoscaler, MetricValues,
+    Observation, Pod, PodMetric, ReadinessTimings, Recommendation, ReplicaCalculator, Scale,
+    ScaleEvent, Settings, Tolerances, default_requests,
 };
 
 fn pods(n: usize) -> Vec<Pod> {
@@ -106,5 +108,28 @@ fn steps(c: &mut Criterion) {
     step(c, 1000);
 }
 
-criterion_group!(benches, replica_calc, steps);
+fn fleet(c: &mut Criterion) {
+    let (ctl, _) = controller(4);
+    const N: usize = 10_000;
+    let mut fleet = Fleet::new(vec![ctl; N], &default_requests());
+    let replicas: Vec<i64> = (0..N as i64).map(|i| 2 + i % 7).collect();
+    let cpu: Vec<f64> = (0..N).map(|i| 40.0 + (i % 50) as f64).collect();
+    let rps: Vec<f64> = (0..N).map(|i| 80.0 + (i % 40) as f64).collect();
+    let mut out = FleetStep::default();
+    let mut now = Timestamp::from_secs(10_000);
+    let mut group = c.benchmark_group("hpa/fleet");
+    group.throughput(Throughput::Elements(N as u64));
+    group.bench_function("10000_hpas_cpu_and_pods_metric", |b| {
+        b.iter(|| {
+            now = now.plus_secs(15);
+            let cols = [Some(Column::Each(&cpu[..])), Some(Column::Each(&rps[..]))];
+            fleet
+                .step_into(now, Column::Each(black_box(&replicas)), &cols, &mut out)
+                .map(|()| out.desired.first().copied())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, replica_calc, steps, fleet);
 criterion_main!(benches);

@@ -2,6 +2,7 @@
 //! makes it: JSON (serde_json with `float_roundtrip`) and YAML (serde-saphyr), through the
 //! core's own parsing helper [`tidescale::manifest::documents`]. Out-of-range and non-finite
 //! numbers are typed errors, never infinities or NaN.
+#![cfg(feature = "parse")]
 
 use proptest::prelude::*;
 use tidescale::manifest::{ManifestErrorKind, documents};

@@ -24,7 +24,7 @@ use crate::types::{
 /// Create with `ts_hpa_new`, free with `ts_hpa_free`. Not thread-safe: do not use one handle
 /// from two threads at once (distinct handles are independent).
 pub struct ts_hpa {
-    controller: Controller,
+    pub(crate) controller: Controller,
     /// The pod array last handed to `ts_hpa_set_pods` (address and count), whose validation
     /// steps reuse.
     validated_pods: (usize, usize),
@@ -353,7 +353,7 @@ fn condition_of(d: &Decision, t: ConditionType) -> ts_condition {
 }
 
 /// The C view of a decision.
-fn decision_of(d: &Decision) -> ts_hpa_decision {
+pub(crate) fn decision_of(d: &Decision) -> ts_hpa_decision {
     let opt = |v: Option<i32>| v.unwrap_or(-1);
     ts_hpa_decision {
         current_replicas: d.current_replicas,

@@ -33,6 +33,7 @@
 )]
 
 mod args;
+mod fleet;
 mod hpa;
 mod keda;
 mod manifest;
@@ -46,6 +47,7 @@ mod vpa_options;
 
 use std::ffi::c_char;
 
+pub use fleet::*;
 pub use hpa::*;
 pub use keda::*;
 pub use manifest::{

@@ -98,14 +98,14 @@ pub(crate) fn evaluate_batch<'py>(
             let ctl: &Controller = c.get();
             let mut st = ctl.lock();
             let State { infos, cache, .. } = &mut *st;
-            observations.push(build(&args, infos, cache).map_err(prefix)?);
+            observations.push(build(&args, &*infos, cache).map_err(prefix)?);
             drop(st);
             targets.push(Target::Shared(ctl));
         } else {
             let hpa = manifest_from_py(target, None).map_err(prefix)?;
             let mut state = Box::new(State::new(hpa, settings).map_err(prefix)?);
             let State { infos, cache, .. } = &mut *state;
-            observations.push(build(&args, infos, cache).map_err(prefix)?);
+            observations.push(build(&args, &*infos, cache).map_err(prefix)?);
             targets.push(Target::Owned(state));
         }
     }

@@ -16,16 +16,6 @@ pub(crate) enum Column<T> {
     All(T),
 }
 
-impl<T: Copy> Column<T> {
-    /// Row `i`'s value (`None` past the end, which the length check rules out).
-    pub(crate) fn get(&self, i: usize) -> Option<T> {
-        match self {
-            Self::Each(v) => v.get(i).copied(),
-            Self::All(x) => Some(*x),
-        }
-    }
-}
-
 /// Numbers decoded from a buffer, in the type the buffer holds.
 enum Decoded {
     Floats(Vec<f64>),

@@ -13,7 +13,7 @@ use tidescale::hpa::{
 use crate::convert::{from_json, history_from_py, history_to_py, seconds, to_json};
 use crate::decision::Decision;
 use crate::errors::{hpa_error, invalid_input, manifest_error};
-use crate::observation::{MetricInfo, OwnedObservation, PodCache, StepArgs, build, metric_infos};
+use crate::observation::{MetricInfos, OwnedObservation, PodCache, StepArgs, build, metric_infos};
 use tidescale::manifest::{HPA, ManifestError as LoadError, ObjectKind, load, pick};
 
 /// Reads a manifest given as text (YAML or JSON), a dict, or a list of dicts (documents), and
@@ -148,7 +148,7 @@ pub(crate) fn settings_from_py(
 #[derive(Debug)]
 pub(crate) struct State {
     pub(crate) ctl: CoreController,
-    pub(crate) infos: Vec<MetricInfo>,
+    pub(crate) infos: MetricInfos,
     pub(crate) cache: PodCache,
 }
 

@@ -23,7 +23,7 @@ fn py_str(s: &str) -> String {
 }
 
 /// One HPA status condition (`AbleToScale`, `ScalingActive`, `ScalingLimited`, ...).
-#[pyclass(frozen, eq, hash, module = "tidescale._native", name = "Condition")]
+#[pyclass(frozen, eq, hash, module = "tidescale.hpa", name = "Condition")]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Condition {
     /// The condition type.
@@ -75,7 +75,7 @@ impl Condition {
 }
 
 /// What one metric of the HPA proposed (or why it could not).
-#[pyclass(frozen, eq, module = "tidescale._native", name = "MetricResult")]
+#[pyclass(frozen, eq, module = "tidescale.hpa", name = "MetricResult")]
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct MetricResult {
     /// The metric's name as in the manifest.
@@ -169,7 +169,7 @@ impl MetricResult {
 }
 
 /// The result of one controller sync: how many replicas, and why.
-#[pyclass(frozen, eq, module = "tidescale._native", name = "Decision")]
+#[pyclass(frozen, eq, module = "tidescale.hpa", name = "Decision")]
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Decision {
     pub(crate) d: CoreDecision,

@@ -242,7 +242,7 @@ fn readings(
 // --- decision --------------------------------------------------------------------------------
 
 /// The result of one poll of a ScaledObject.
-#[pyclass(frozen, eq, module = "tidescale._native", name = "KedaDecision")]
+#[pyclass(frozen, eq, module = "tidescale.keda", name = "Decision")]
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct KedaDecision {
     d: CoreDecision,

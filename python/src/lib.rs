@@ -40,13 +40,19 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(controller::load_manifest, m)?)?;
     m.add_function(wrap_pyfunction!(controller::default_settings, m)?)?;
     m.add_class::<vpa::VpaRecommender>()?;
-    m.add_class::<vpa::Recommendation>()?;
-    m.add_class::<vpa::ContainerRecommendation>()?;
-    m.add_class::<vpa::Resources>()?;
+    // public classes are named for the module that exports them (`tidescale.vpa.Resources`);
+    // the private module keeps its own names for them
+    let py = m.py();
+    m.add("VpaRecommendation", py.get_type::<vpa::Recommendation>())?;
+    m.add(
+        "VpaContainerRecommendation",
+        py.get_type::<vpa::ContainerRecommendation>(),
+    )?;
+    m.add("VpaResources", py.get_type::<vpa::Resources>())?;
     m.add_function(wrap_pyfunction!(vpa::vpa_conflicts, m)?)?;
     m.add_function(wrap_pyfunction!(vpa::vpa_default_options, m)?)?;
     m.add_class::<keda::KedaScaledObject>()?;
-    m.add_class::<keda::KedaDecision>()?;
+    m.add("KedaDecision", py.get_type::<keda::KedaDecision>())?;
     m.add_function(wrap_pyfunction!(keda::scaledjob_decision, m)?)?;
     m.add_class::<prom::CounterWindow>()?;
     m.add_function(wrap_pyfunction!(prom::prom_range_function, m)?)?;

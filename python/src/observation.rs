@@ -19,12 +19,12 @@ use std::sync::Arc;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use tidescale::hpa::{
-    Container, HorizontalPodAutoscaler, MetricSourceType, MetricValues, Pod, PodMetric, PodPhase,
-    Readiness, Scale, pod_request,
+    Container, HorizontalPodAutoscaler, Level, MetricSourceType, MetricValues, Pod, PodMetric,
+    PodPhase, Readiness, Scale, default_container, default_requests, pod_request, resource_of,
 };
 use tidescale::{Quantity, Timestamp};
 
-use crate::convert::{non_negative, seconds, units_to_milli};
+use crate::convert::{seconds, units_to_milli};
 use crate::errors::{invalid_input, unknown_metric};
 
 /// How the values of one `spec.metrics` entry are given.
@@ -48,21 +48,32 @@ pub(crate) struct MetricInfo {
     pub(crate) shape: Shape,
 }
 
-/// The metric table of an HPA (after defaulting, so an empty `metrics` is CPU at 80 %).
-pub(crate) fn metric_infos(hpa: &HorizontalPodAutoscaler) -> Vec<MetricInfo> {
-    hpa.spec
+/// The metric table of an HPA (after defaulting, so an empty `metrics` is CPU at 80 %), and
+/// the container generated pods get.
+#[derive(Debug, Clone)]
+pub(crate) struct MetricInfos {
+    metrics: Vec<MetricInfo>,
+    container: String,
+}
+
+impl std::ops::Deref for MetricInfos {
+    type Target = [MetricInfo];
+    fn deref(&self) -> &[MetricInfo] {
+        &self.metrics
+    }
+}
+
+/// The metric table of an HPA.
+pub(crate) fn metric_infos(hpa: &HorizontalPodAutoscaler) -> MetricInfos {
+    let metrics = hpa
+        .spec
         .metrics
         .iter()
         .map(|m| {
             let shape = match m.type_ {
-                MetricSourceType::Resource => {
-                    Shape::Samples(m.resource.as_ref().map(|r| (r.name.clone(), String::new())))
+                MetricSourceType::Resource | MetricSourceType::ContainerResource => {
+                    Shape::Samples(resource_of(m).map(|(r, c)| (r.to_owned(), c.to_owned())))
                 }
-                MetricSourceType::ContainerResource => Shape::Samples(
-                    m.container_resource
-                        .as_ref()
-                        .map(|r| (r.name.clone(), r.container.clone())),
-                ),
                 MetricSourceType::Pods => Shape::Samples(None),
                 MetricSourceType::Object => Shape::Object,
                 MetricSourceType::External => Shape::External,
@@ -73,36 +84,11 @@ pub(crate) fn metric_infos(hpa: &HorizontalPodAutoscaler) -> Vec<MetricInfo> {
                 shape,
             }
         })
-        .collect()
-}
-
-/// The container name generated pods get: the first ContainerResource container, else `app`.
-pub(crate) fn default_container(infos: &[MetricInfo]) -> String {
-    infos
-        .iter()
-        .find_map(|m| match &m.shape {
-            Shape::Samples(Some((_, c))) if !c.is_empty() => Some(c.clone()),
-            _ => None,
-        })
-        .unwrap_or_else(|| "app".to_owned())
-}
-
-/// Requests of generated pods when the caller gives none.
-pub(crate) fn default_requests() -> BTreeMap<String, Quantity> {
-    BTreeMap::from([
-        ("cpu".to_owned(), Quantity::from_units(1)),
-        ("memory".to_owned(), Quantity::from_units(1 << 30)),
-    ])
-}
-
-/// `count` identical running, ready pods started an hour before the epoch of `now`.
-pub(crate) fn identical_pods(
-    count: usize,
-    requests: &BTreeMap<String, Quantity>,
-    container: &str,
-    now: Timestamp,
-) -> Vec<Pod> {
-    Pod::identical(count, container, requests, now)
+        .collect();
+    MetricInfos {
+        metrics,
+        container: default_container(hpa).to_owned(),
+    }
 }
 
 /// A quantity given as a number of units or a string.
@@ -343,7 +329,7 @@ fn replicas(what: &str, v: i64) -> PyResult<i32> {
 /// Builds the observation for the HPA described by `infos`.
 pub(crate) fn build(
     args: &StepArgs<'_, '_>,
-    infos: &[MetricInfo],
+    infos: &MetricInfos,
     cache: &mut PodCache,
 ) -> PyResult<OwnedObservation> {
     let now = seconds("now", args.now)?;
@@ -381,16 +367,15 @@ pub(crate) fn build(
                     });
             if !fresh {
                 let reqs = custom_requests.unwrap_or_else(default_requests);
-                cache.pods = Arc::new(identical_pods(n, &reqs, &default_container(infos), now));
+                cache.pods = Arc::new(Pod::identical(n, &infos.container, &reqs, now));
                 cache.key = Some(key);
             }
             Arc::clone(&cache.pods)
         }
         (None, Some(list)) => {
-            let container = default_container(infos);
             let mut out = Vec::new();
             for (i, p) in list.try_iter()?.enumerate() {
-                out.push(pod(i, &p?, &container, now)?);
+                out.push(pod(i, &p?, &infos.container, now)?);
             }
             Arc::new(out)
         }
@@ -473,21 +458,29 @@ fn is_sequence(v: &Bound<'_, PyAny>) -> bool {
         || (!v.is_instance_of::<PyString>() && v.hasattr("__len__").unwrap_or(false))
 }
 
-/// A percentage string (`"140%"`) as a number, or `None` when `v` is not one.
-fn percent(what: &str, v: &Bound<'_, PyAny>) -> PyResult<Option<f64>> {
-    let Ok(s) = v.cast::<PyString>() else {
-        return Ok(None);
-    };
-    let s = s.to_cow()?;
-    let s = s.trim();
-    let Some(num) = s.strip_suffix('%') else {
-        return Ok(None);
-    };
-    let p: f64 = num
-        .trim()
-        .parse()
-        .map_err(|_| invalid_input(format!("{what}: {s:?} is not a percentage")))?;
-    Ok(Some(non_negative(what, p)?))
+/// A level: a percentage or quantity string (the core's [`Level`]), or a number of units.
+fn level(what: &str, v: &Bound<'_, PyAny>) -> PyResult<Level> {
+    if let Ok(s) = v.cast::<PyString>() {
+        return s
+            .to_cow()?
+            .parse()
+            .map_err(|e| invalid_input(format!("{what}: {e}")));
+    }
+    let f: f64 = v.extract().map_err(|_| {
+        invalid_input(format!(
+            "{what}: expected a number or a quantity string, got {}",
+            type_name(v)
+        ))
+    })?;
+    Ok(Level::Quantity(Quantity::from_milli(units_to_milli(
+        what, f,
+    )?)))
+}
+
+/// Whether `v` is a percentage string.
+fn is_percent(v: &Bound<'_, PyAny>) -> bool {
+    v.cast::<PyString>()
+        .is_ok_and(|s| s.to_cow().is_ok_and(|s| s.trim().ends_with('%')))
 }
 
 /// The fast path for plain floats and ints (no allocation unless the value is bad).
@@ -510,27 +503,19 @@ fn number_milli(v: &Bound<'_, PyAny>, what: impl Fn() -> String) -> Option<PyRes
     }
 }
 
-/// One value in milli-units; percentages are of `request_of(pod)`.
+/// One value in milli-units; percentages are of `request()` (the core's `Level::milli`).
 fn milli(
     what: &str,
     v: &Bound<'_, PyAny>,
     request: Option<&dyn Fn() -> PyResult<i64>>,
 ) -> PyResult<i64> {
-    if let Some(p) = percent(what, v)? {
-        let Some(req) = request else {
-            return Err(invalid_input(format!(
-                "{what}: a percentage is only meaningful for Resource and ContainerResource metrics (percent of the pod's request); give a value"
-            )));
-        };
-        let r = req()?;
-        // percent of the request, to the nearest milli-unit
-        let m = (p * r as f64 / 100.0).round();
-        if !(0.0..9.2e18).contains(&m) {
-            return Err(invalid_input(format!("{what}: value out of range")));
-        }
-        return Ok(m as i64);
-    }
-    Ok(quantity(what, v)?.milli_value())
+    let l = level(what, v)?;
+    let req = match (l, request) {
+        (Level::Percent(_), Some(r)) => Some(r()?),
+        _ => None,
+    };
+    l.milli(req)
+        .map_err(|e| invalid_input(format!("{what}: {e}")))
 }
 
 fn reading(obs: &OwnedObservation, info: &MetricInfo, v: &Bound<'_, PyAny>) -> PyResult<Reading> {
@@ -579,7 +564,7 @@ fn reading(obs: &OwnedObservation, info: &MetricInfo, v: &Bound<'_, PyAny>) -> P
                     }
                     samples.push(PodMetric::new(i, one(i, &item)?, obs.now));
                 }
-            } else if percent(&format!("metrics[{name:?}]"), v)?.is_some() {
+            } else if is_percent(v) {
                 // a percentage of each pod's own request
                 for i in 0..pods.len() {
                     samples.push(PodMetric::new(i, one(i, v)?, obs.now));

@@ -307,7 +307,7 @@ pub(crate) fn prom_aggregate<'py>(
 }
 
 /// A per-series ring buffer answering `rate` / `increase` / `irate` every sync.
-#[pyclass(frozen, subclass, module = "tidescale._native", name = "CounterWindow")]
+#[pyclass(frozen, subclass, module = "tidescale.prom", name = "CounterWindow")]
 #[derive(Debug)]
 pub(crate) struct CounterWindow {
     w: Mutex<CoreWindow>,

@@ -68,7 +68,7 @@ pub(crate) fn vpa_default_options<'py>(
 
 /// CPU and memory of one bound (`target`, `lowerBound`, ...): numbers, or `None` when the
 /// resource is not recommended.
-#[pyclass(frozen, eq, module = "tidescale._native", name = "VpaResources")]
+#[pyclass(frozen, eq, module = "tidescale.vpa", name = "Resources")]
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Resources {
     list: ResourceList,
@@ -113,12 +113,7 @@ impl Resources {
 }
 
 /// One entry of `containerRecommendations`.
-#[pyclass(
-    frozen,
-    eq,
-    module = "tidescale._native",
-    name = "VpaContainerRecommendation"
-)]
+#[pyclass(frozen, eq, module = "tidescale.vpa", name = "ContainerRecommendation")]
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ContainerRecommendation {
     r: RecommendedContainerResources,
@@ -188,7 +183,7 @@ impl ContainerRecommendation {
 }
 
 /// `status.recommendation` of a VPA.
-#[pyclass(frozen, eq, module = "tidescale._native", name = "VpaRecommendation")]
+#[pyclass(frozen, eq, module = "tidescale.vpa", name = "Recommendation")]
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Recommendation {
     r: RecommendedPodResources,

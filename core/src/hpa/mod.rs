@@ -7,6 +7,7 @@
 mod conditions;
 mod controller;
 mod defaults;
+mod fleet;
 mod observation;
 mod pod_groups;
 mod pod_requests;
@@ -19,12 +20,14 @@ mod spec;
 mod stabilization_window;
 mod tolerance;
 mod validation;
+mod what_if;
 
 pub use conditions::{Condition, ConditionStatus, ConditionType, Reason, set_condition};
 pub use controller::{
     Controller, Decision, History, MetricFailure, MetricOutcome, ScaleToZeroVariant, Settings,
 };
 pub use defaults::{DEFAULT_CPU_UTILIZATION, apply_defaults, scale_down_rules, scale_up_rules};
+pub use fleet::{Column, Fleet, FleetError, FleetStep, MAX_FLEET_PODS};
 pub use observation::{
     Container, MetricValues, Observation, Pod, PodInfo, PodMetric, PodPhase, Readiness, Scale,
 };
@@ -44,6 +47,10 @@ pub use tolerance::Tolerances;
 pub use validation::{
     MAX_PERIOD_SECONDS, MAX_STABILIZATION_WINDOW_SECONDS, ValidationGates, validate,
     validate_scaling_rules,
+};
+pub use what_if::{
+    Level, MAX_WHAT_IF_PODS, Reading, WhatIf, WhatIfError, default_container, default_requests,
+    identical_pods, reading, resource_of, what_if,
 };
 
 /// Errors of the HPA module.

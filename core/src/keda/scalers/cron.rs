@@ -15,6 +15,7 @@ use super::{Meta, ScalerReading};
 use crate::Timestamp;
 use crate::keda::KedaError;
 use crate::keda::goparse::{go_parse_int, normalize_metric_name};
+use crate::time::{civil_from_days, days_from_civil};
 
 const SCALER: &str = "cron";
 const STAR_BIT: u64 = 1 << 63;
@@ -372,32 +373,6 @@ fn civil(unix: i64, tz: Tz) -> Civil {
         // 1970-01-01 was a Thursday (4).
         weekday: (days + 4).rem_euclid(7) as u32,
     }
-}
-
-/// Howard Hinnant's `civil_from_days`.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-/// Howard Hinnant's `days_from_civil`.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(m);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// Go `time.Date` in `tz`: fields normalised (month 13 is January next year, day 32 rolls
