@@ -426,8 +426,9 @@ pub fn bounded_scale(
 pub enum PodCount {
     /// This many ready pods.
     Ready(u32),
-    /// The endpoints were not found: counts as 0 ready pods.
-    NotFound,
+    /// The endpoints were not found (Kubernetes NotFound): not an error; the count the pod
+    /// counter returned alongside it (normally 0) is used, as Knative's `Scale` does.
+    NotFound(u32),
     /// Any other error: the tick is invalid.
     Error,
 }
@@ -598,8 +599,8 @@ impl Autoscaler {
     pub fn new(spec: DeciderSpec, now: Timestamp, ready: PodCount) -> Result<Self, ServingError> {
         spec.validate()?;
         let cur = match ready {
-            PodCount::Ready(n) => n,
-            PodCount::NotFound | PodCount::Error => 0,
+            PodCount::Ready(n) | PodCount::NotFound(n) => n,
+            PodCount::Error => 0,
         };
         let delay = (spec.scale_down_delay_ms > 0).then(|| DelayWindow {
             buckets: (spec.scale_down_delay_ms + DELAY_BUCKET_MS - 1) / DELAY_BUCKET_MS,
@@ -662,8 +663,7 @@ impl Autoscaler {
     pub fn step(&mut self, now: Timestamp, obs: &Observation) -> Decision {
         let spec = &self.spec;
         let ready = match obs.ready {
-            PodCount::Ready(n) => f64::from(n),
-            PodCount::NotFound => 0.0,
+            PodCount::Ready(n) | PodCount::NotFound(n) => f64::from(n),
             PodCount::Error => return Decision::invalid(Reason::PodCountError, self.in_panic()),
         };
         let Some((stable, panic)) = obs.metrics.filter(|(s, p)| s.is_finite() && p.is_finite())

@@ -192,7 +192,7 @@ fn kv(i: &Value, e: &Value) -> Outcome {
 fn pod_count(v: &Value, ready_key: &str, err_key: &str) -> Result<kpa::PodCount, String> {
     Ok(match v.get(err_key).and_then(Value::as_str).unwrap_or("") {
         "" => kpa::PodCount::Ready(u32_of(v, ready_key)?),
-        "notfound" => kpa::PodCount::NotFound,
+        "notfound" => kpa::PodCount::NotFound(u32_of(v, ready_key)?),
         _ => kpa::PodCount::Error,
     })
 }
@@ -267,13 +267,6 @@ fn kpa_scale(i: &Value, e: &Value) -> Outcome {
     let ready0 = pod_count(i, "initialReadyPods", "initialPodCountError")?;
     let mut a = kpa::Autoscaler::new(spec, at(i64_of(i, "createdAtMs")?), ready0)
         .map_err(|x| x.to_string())?;
-    if let Some(o) = i.get("stateOverride").filter(|o| !o.is_null()) {
-        let pt = o.get("panicTimeMs").and_then(Value::as_i64).map(at);
-        a.set_panic_state(
-            pt,
-            i32::try_from(i64_of(o, "maxPanicPods")?).map_err(|x| x.to_string())?,
-        );
-    }
     check(
         "initialInPanic",
         e.get("initialInPanic").and_then(Value::as_bool),
@@ -284,6 +277,13 @@ fn kpa_scale(i: &Value, e: &Value) -> Outcome {
         i64_of(e, "initialMaxPanicPods")?,
         i64::from(a.max_panic_pods()),
     )?;
+    if let Some(o) = i.get("stateOverride").filter(|o| !o.is_null()) {
+        let pt = o.get("panicTimeMs").and_then(Value::as_i64).map(at);
+        a.set_panic_state(
+            pt,
+            i32::try_from(i64_of(o, "maxPanicPods")?).map_err(|x| x.to_string())?,
+        );
+    }
     let mut initialized = i
         .get("scaleTargetInitialized")
         .and_then(Value::as_bool)
