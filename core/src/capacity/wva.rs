@@ -268,7 +268,7 @@ impl QueueAnalyzer {
 
     /// `Analyze`: metrics at `rate` requests/s (`0 < rate <= Max`).
     pub fn analyze(&self, rate: f32) -> Result<QueueMetrics, CapacityError> {
-        if !(rate > 0.0) {
+        if rate.is_nan() || rate <= 0.0 {
             return Err(bad("rate", "must be > 0"));
         }
         if rate > self.max_rate {

@@ -724,13 +724,11 @@ impl Autoscaler {
             }
             desired = self.max_panic_pods;
         }
-        if spec.reachable {
-            if let Some(w) = self.delay.as_mut() {
-                w.record(now, desired);
-                if let Some(c) = w.current().filter(|&c| c != desired) {
-                    desired = c;
-                    reasons.push(Reason::ScaleDownDelayed);
-                }
+        if let Some(w) = self.delay.as_mut().filter(|_| spec.reachable) {
+            w.record(now, desired);
+            if let Some(c) = w.current().filter(|&c| c != desired) {
+                desired = c;
+                reasons.push(Reason::ScaleDownDelayed);
             }
         }
         let ebc = if spec.target_burst_capacity == 0.0 {

@@ -90,13 +90,13 @@ impl RayConfig {
         if self.max_replicas < 1 || self.max_replicas < self.min_replicas {
             return Err(invalid("max_replicas", "must be >= 1 and >= min_replicas"));
         }
-        if let Some(i) = self.initial_replicas {
-            if i < self.min_replicas || i > self.max_replicas {
-                return Err(invalid(
-                    "initial_replicas",
-                    "must be within [min_replicas, max_replicas]",
-                ));
-            }
+        if let Some(i) = self.initial_replicas
+            && (i < self.min_replicas || i > self.max_replicas)
+        {
+            return Err(invalid(
+                "initial_replicas",
+                "must be within [min_replicas, max_replicas]",
+            ));
         }
         if !(self.target_ongoing_requests.is_finite() && self.target_ongoing_requests > 0.0) {
             return Err(invalid(
@@ -119,10 +119,10 @@ impl RayConfig {
             ("upscaling_factor", self.upscaling_factor),
             ("downscaling_factor", self.downscaling_factor),
         ] {
-            if let Some(v) = v {
-                if !(v.is_finite() && v > 0.0) {
-                    return Err(invalid(f, format!("{v} is not a finite number > 0")));
-                }
+            if let Some(v) = v
+                && (!(v.is_finite() && v > 0.0))
+            {
+                return Err(invalid(f, format!("{v} is not a finite number > 0")));
             }
         }
         Ok(())
@@ -271,13 +271,13 @@ impl Policy {
         direction: Option<CapacityDirection>,
     ) -> Result<Self, ServingError> {
         config.validate()?;
-        if let Some(tc) = target_capacity {
-            if !(tc.is_finite() && (0.0..=100.0).contains(&tc)) {
-                return Err(invalid(
-                    "target_capacity",
-                    format!("{tc} is not in [0, 100]"),
-                ));
-            }
+        if let Some(tc) = target_capacity
+            && (!(tc.is_finite() && (0.0..=100.0).contains(&tc)))
+        {
+            return Err(invalid(
+                "target_capacity",
+                format!("{tc} is not in [0, 100]"),
+            ));
         }
         Ok(Self {
             config,
