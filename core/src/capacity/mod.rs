@@ -4,13 +4,17 @@
 //! |---|---|
 //! | [`queueing`] | Erlang B/C (M/M/c) waits and the fewest servers meeting a wait target |
 //! | [`model`] | KV-cache bytes per token from a Hugging Face `config.json`, KV-bound concurrency |
+//! | [`gpu`] | datacenter GPUs with vendor figures and sources |
+//! | [`replica`] | one replica's KV-bound concurrency; replicas for a wait target |
 //! | [`wva`] | llm-d workload-variant-autoscaler's state-dependent M/M/1/K batch queue |
 //!
 //! Everything is pure math: no clock, no IO. Bad input (NaN, zero or negative rates and times,
 //! a model that does not fit) is a [`CapacityError`] naming the field.
 
+pub mod gpu;
 pub mod model;
 pub mod queueing;
+pub mod replica;
 pub mod wva;
 
 /// What the capacity math rejects.
