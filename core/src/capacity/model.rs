@@ -125,6 +125,17 @@ impl ModelConfig {
         }
     }
 
+    /// The KV dtype named `name` (`"auto"`: the model's own, see [`Self::auto_kv_dtype`]).
+    pub fn kv_dtype(&self, name: &str) -> Result<KvDtype, CapacityError> {
+        if name.eq_ignore_ascii_case("auto") {
+            return self.auto_kv_dtype();
+        }
+        KvDtype::parse(name).ok_or_else(|| CapacityError::InvalidValue {
+            field: "kvCacheDtype",
+            reason: format!("unknown dtype {name:?}"),
+        })
+    }
+
     /// `2 (K and V) × layers × kv_heads × head_dim × bytes per element`.
     pub fn kv_bytes_per_token(&self, dtype: KvDtype) -> Result<u64, CapacityError> {
         self.kv_bytes_per_token_with(dtype.bytes())

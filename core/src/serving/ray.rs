@@ -36,7 +36,9 @@ pub struct RayConfig {
     pub max_replicas: i64,
     /// `initial_replicas` (None).
     pub initial_replicas: Option<i64>,
-    /// `target_ongoing_requests` (2).
+    /// `target_ongoing_requests` (2; the deprecated name
+    /// `target_num_ongoing_requests_per_replica` is accepted).
+    #[serde(alias = "target_num_ongoing_requests_per_replica")]
     pub target_ongoing_requests: f64,
     /// `upscale_delay_s` (30).
     pub upscale_delay_s: f64,
@@ -54,6 +56,12 @@ pub struct RayConfig {
     pub upscaling_factor: Option<f64>,
     /// `downscaling_factor` (None).
     pub downscaling_factor: Option<f64>,
+    /// `metrics_interval_s`: how often replicas report; the host's concern, not the decision's.
+    pub metrics_interval_s: Option<f64>,
+    /// `look_back_period_s`: the averaging window of `total_ongoing`; the host's concern.
+    pub look_back_period_s: Option<f64>,
+    /// `aggregation_function` (`"mean"`, `"max"`, `"min"`): how the host aggregates.
+    pub aggregation_function: Option<String>,
 }
 
 impl Default for RayConfig {
@@ -71,6 +79,9 @@ impl Default for RayConfig {
             downscale_smoothing_factor: None,
             upscaling_factor: None,
             downscaling_factor: None,
+            metrics_interval_s: None,
+            look_back_period_s: None,
+            aggregation_function: None,
         }
     }
 }

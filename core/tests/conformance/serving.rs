@@ -119,8 +119,7 @@ fn kv(i: &Value, e: &Value) -> Outcome {
         serde_json::from_value(i.get("config").cloned().unwrap_or(Value::Null))
             .map_err(|x| x.to_string())?;
     let dtype_name = str_of(i, "kvCacheDtype")?;
-    let dtype =
-        model::KvDtype::parse(dtype_name).ok_or_else(|| format!("unknown dtype {dtype_name}"))?;
+    let dtype = cfg.kv_dtype(dtype_name).map_err(|x| x.to_string())?;
     let bpe = u64::try_from(i64_of(i, "bytesPerElement")?).map_err(|x| x.to_string())?;
     check("bytesPerElement of kvCacheDtype", bpe, dtype.bytes())?;
     let bpt = cfg.kv_bytes_per_token(dtype).map_err(|x| x.to_string())?;
