@@ -876,4 +876,32 @@ mod tests {
             .insert(format!("{PREFIX}target"), "ten".into());
         assert!(resolve(&Config::default(), &pa).is_err());
     }
+
+    #[test]
+    fn state_round_trips_through_json() {
+        let spec = DeciderSpec {
+            target_value: 1.0,
+            scale_down_delay_ms: 10_000,
+            ..DeciderSpec::default()
+        };
+        let mut a = Autoscaler::new(spec, at(0), PodCount::Ready(3)).unwrap();
+        a.step(
+            at(1),
+            &Observation {
+                ready: PodCount::Ready(3),
+                metrics: Some((9.0, 9.0)),
+            },
+        );
+        let b: Autoscaler = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+        assert_eq!(a, b);
+        // Decisions agree after the round trip; the delay window holds 9 for 10 s.
+        let obs = Observation {
+            ready: PodCount::Ready(9),
+            metrics: Some((1.0, 1.0)),
+        };
+        let (mut a, mut b) = (a, b);
+        let (da, db) = (a.step(at(5), &obs), b.step(at(5), &obs));
+        assert_eq!(da, db);
+        assert_eq!(da.desired_pod_count, 9);
+    }
 }

@@ -492,4 +492,39 @@ mod tests {
         assert!(matches!(Policy::new(cfg, None, None),
             Err(ServingError::InvalidValue { field, .. }) if field == "target_ongoing_requests"));
     }
+
+    #[test]
+    fn one_to_zero_uses_the_zero_delay_and_state_round_trips() {
+        let cfg = RayConfig {
+            min_replicas: 0,
+            max_replicas: 4,
+            downscale_delay_s: 600.0,
+            downscale_to_zero_delay_s: Some(5.0),
+            ..RayConfig::default()
+        };
+        let mut p = Policy::new(cfg, None, None).unwrap();
+        let t0 = 1_700_000_000.0;
+        assert_eq!(p.step(t0, 0.0, 1, 1).decision, 1);
+        assert_eq!(p.decision_counter(), -1);
+        assert_eq!(p.next_wakeup(1), Some(t0 + 5.0));
+        // The state survives a JSON round trip mid-delay.
+        let mut q: Policy = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+        assert_eq!(q, p);
+        let d = q.step(t0 + 5.0, 0.0, 1, 1);
+        assert_eq!(d.decision, 0);
+        assert!(d.reasons().contains(&Reason::Downscaled));
+        // From 3 replicas, a desired 0 is clamped to 1 (only 1 -> 0 reaches zero).
+        let mut p = Policy::new(
+            RayConfig {
+                min_replicas: 0,
+                max_replicas: 4,
+                downscale_delay_s: 0.0,
+                ..RayConfig::default()
+            },
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(p.step(t0, 0.0, 3, 3).decision, 1);
+    }
 }
