@@ -365,7 +365,13 @@ impl Policy {
                 (v, v)
             } else {
                 reasons.push(Reason::IdleAtZero);
-                (target, target)
+                if target > 0 {
+                    (target, target)
+                } else {
+                    // 2.60: only a positive cold-start answer bypasses the delay logic; a 0
+                    // goes through it (equal to the target, so the pending timer resets).
+                    (self.delay(now_s, 0, target, &mut reasons), 0)
+                }
             }
         } else {
             let cur = f64::from(running);
