@@ -33,6 +33,12 @@ pub enum Error {
     /// KEDA (ScaledObject, ScaledJob, scalers) rejected its input.
     #[error(transparent)]
     Keda(#[from] crate::keda::KedaError),
+    /// The serving autoscalers (KPA, Ray Serve) rejected their input.
+    #[error(transparent)]
+    Serving(#[from] crate::serving::ServingError),
+    /// The capacity math rejected its input.
+    #[error(transparent)]
+    Capacity(#[from] crate::capacity::CapacityError),
 }
 
 impl Error {

@@ -9,6 +9,8 @@
 //! | [`hpa`] | replicas for an `autoscaling/v2` HorizontalPodAutoscaler | `pkg/controller/podautoscaler` |
 //! | [`vpa`] | VPA recommendations, capping, updater and eviction decisions | `kubernetes/autoscaler` VPA |
 //! | [`keda`] | ScaledObject / ScaledJob decisions, scaler math, 0 <-> 1 | `kedacore/keda` |
+//! | [`serving`] | Knative KPA and Ray Serve replica decisions | `knative/serving`, `ray-project/ray` |
+//! | [`capacity`] | Erlang C sizing, KV-cache bytes and fit, llm-d's batch queue | `llm-d` WVA, vLLM |
 //! | [`prom`] | `rate`, `increase`, `irate`, `histogram_quantile`, `sum`/`avg` | Prometheus 3.x (2.x windows optional) |
 //! | [`manifest`] | JSON/YAML manifests, multi-document streams | API server shapes |
 //!
@@ -61,6 +63,7 @@
     )
 )]
 
+pub mod capacity;
 pub mod error;
 pub mod hpa;
 pub mod keda;
@@ -68,6 +71,7 @@ pub mod keda;
 pub mod manifest;
 pub mod prom;
 pub mod quantity;
+pub mod serving;
 pub mod time;
 pub mod vpa;
 

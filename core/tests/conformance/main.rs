@@ -23,6 +23,7 @@
 mod hpa;
 mod keda;
 mod prom;
+mod serving;
 mod util;
 mod vpa;
 
@@ -41,6 +42,7 @@ fn dispatch(kind: &str, input: &Value, expect: &Value, vector: &Value) -> Option
         .or_else(|| keda::run(kind, input, expect))
         // prom.json keeps eval_time_s, range_s, offset_s, window and q beside `input`.
         .or_else(|| prom::run(kind, &prom::with_vector_fields(input, vector), expect))
+        .or_else(|| serving::run(kind, input, expect, vector))
 }
 
 /// A family of vector kinds, as the specs in `shared/spec` name them.
@@ -166,7 +168,7 @@ const FAMILIES: &[Family] = &[
     },
     Family {
         name: "serving",
-        built: false,
+        built: true,
         kinds: &[
             "kpa_scale",
             "ray_serve_policy",
