@@ -448,39 +448,53 @@ impl Histogram {
             return [0.0; N];
         }
         // (threshold, which percentile), ascending; NaN (never reached) last.
-        let mut order: [(f64, usize); N] =
-            std::array::from_fn(|i| (ps.get(i).map_or(f64::NAN, |p| p * self.total_weight), i));
-        order.sort_unstable_by(|(x, _), (y, _)| x.is_nan().cmp(&y.is_nan()).then(x.total_cmp(y)));
+        let mut order = ps.map(|p| p * self.total_weight);
+        let mut which: [usize; N] = std::array::from_fn(|i| i);
+        // Insertion sort (N is 3 for a container): by threshold, NaN last, stable.
+        let after = |x: f64, y: f64| (x.is_nan() && !y.is_nan()) || x > y;
+        for i in 1..N {
+            let mut j = i;
+            while j > 0 {
+                let (Some(&x), Some(&y)) = (order.get(j - 1), order.get(j)) else {
+                    break;
+                };
+                if !after(x, y) {
+                    break;
+                }
+                order.swap(j - 1, j);
+                which.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         let mut found = [self.max_bucket; N];
         match self.scanned_weights() {
             Some(ws) => {
-                let mut next = order.iter().peekable();
+                // `next` thresholds are reached; each one is tested at every bucket until it
+                // is, as in `percentile` (a larger one cannot be reached before a smaller one).
+                let mut next = 0;
                 let mut sum = 0.0;
                 for (k, &w) in (0u32..).zip(ws) {
-                    if next.peek().is_none() {
-                        break;
-                    }
                     sum += w;
-                    // Each threshold is tested at every bucket until it is reached, as in
-                    // `percentile`; a larger one cannot be reached before a smaller one.
-                    while let Some(&&(threshold, i)) = next.peek() {
-                        let reached = matches!(
+                    while let (Some(&threshold), Some(&i)) = (order.get(next), which.get(next)) {
+                        if !matches!(
                             sum.partial_cmp(&threshold),
                             Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)
-                        );
-                        if !reached {
+                        ) {
                             break;
                         }
                         if let Some(slot) = found.get_mut(i) {
                             *slot = self.min_bucket + k;
                         }
-                        next.next();
+                        next += 1;
+                    }
+                    if next >= N {
+                        break;
                     }
                 }
             }
             // Upstream's loop, once per percentile.
             None => {
-                for &(threshold, i) in &order {
+                for (&threshold, &i) in order.iter().zip(&which) {
                     if let Some(slot) = found.get_mut(i) {
                         *slot = self.percentile_bucket_by_lookup(threshold);
                     }
