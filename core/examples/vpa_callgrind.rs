@@ -7,7 +7,8 @@
 //! ```
 //!
 //! The state is `core/benches/vpa.rs`'s (a week of 1-minute samples). The first argument picks
-//! the loop (`sample`, `sample4`, `percentile`, `recommend`), the second its iteration count;
+//! the loop (`sample`, `sample4`, `percentile`, `recommend`; `print` prints the state's
+//! percentiles as bits and its recommendation instead), the second its iteration count;
 //! the instructions counted inside `run_*` divided by the count are the cost of one iteration.
 
 use std::hint::black_box;
@@ -89,8 +90,17 @@ fn main() {
         "sample4" => run_sample4(&mut a, &mut [s; 4], t, n),
         "percentile" => println!("{}", run_percentile(&a, n)),
         "recommend" => println!("{}", run_recommend(&a, n)),
+        // The state's percentiles and recommendation, to compare with another implementation.
+        "print" => {
+            let e = estimate_container(&a, &EstimatorConfig::default(), 1);
+            for p in [0.5, 0.9, 0.95] {
+                println!("cpu p{p} {:?}", a.cpu.percentile(p).to_bits());
+                println!("memory p{p} {:?}", a.memory.percentile(p).to_bits());
+            }
+            println!("{e:?}");
+        }
         _ => {
-            eprintln!("usage: vpa_callgrind sample|sample4|percentile|recommend [N]");
+            eprintln!("usage: vpa_callgrind sample|sample4|percentile|recommend|print [N]");
             std::process::exit(2);
         }
     }
