@@ -47,7 +47,22 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    // The decaying histogram alone (upstream's `DecayingHistogram.AddSample`): value in cores,
+    // weight 0.1, through the public (checked) entry point.
+    let (mut a, _, mut t) = filled();
+    c.bench_function("vpa/decaying_add_sample", |b| {
+        b.iter(|| {
+            t += 60;
+            i += 1;
+            let v = black_box(200 + (i & 255)) as f64 / 1000.0;
+            let _ = a.cpu.add_sample(v, 0.1, Timestamp::from_secs(t));
+        })
+    });
     let (a, _, _) = filled();
+    // One percentile of the CPU histogram (upstream's `Percentile(0.9)`).
+    c.bench_function("vpa/percentile", |b| {
+        b.iter(|| black_box(&a).cpu.percentile(black_box(0.9)))
+    });
     let cfg = EstimatorConfig::default();
     c.bench_function("vpa/recommend_one_container", |b| {
         b.iter(|| estimate_container(black_box(&a), &cfg, 1))

@@ -24,6 +24,9 @@ const MANTISSA_BITS: u32 = 5;
 const SHIFT: u32 = 52 - MANTISSA_BITS;
 /// Upper bound on the table size (cells).
 const MAX_CELLS: u64 = 1 << 14;
+/// Integers `m` below this have their bucket of `m / 1000` in a direct table (CPU millicores:
+/// up to 8 cores, one byte each).
+const THOUSANDTHS: usize = 1 << 13;
 
 /// One cell of the value axis: its lowest bucket and the next bucket start.
 #[derive(Debug, Clone, Copy)]
@@ -47,6 +50,10 @@ pub(crate) struct BucketIndex {
     starts: Vec<f64>,
     /// Per bucket: `[start·(1+GUARD), next start·(1−GUARD))`, where the table is trusted.
     safe: Vec<(f64, f64)>,
+    /// `options.find_bucket(m as f64 / 1000.0)` for `m` in `0..THOUSANDTHS` (empty when a
+    /// bucket number does not fit a byte): a CPU sample's bucket from its millicores, without
+    /// the division or the lookup above.
+    thousandths: Vec<u8>,
 }
 
 /// A table is a function of its options: equal options, equal tables.
@@ -122,6 +129,14 @@ impl BucketIndex {
         let safe = (0..=last)
             .map(|b| (start(b) * (1.0 + GUARD), start(b + 1) * (1.0 - GUARD)))
             .collect();
+        // Each entry is the formula's own answer (computed once, when the table is built).
+        let thousandths = if last <= u32::from(u8::MAX) {
+            (0..THOUSANDTHS)
+                .map(|m| options.find_bucket(m as f64 / 1000.0) as u8)
+                .collect()
+        } else {
+            Vec::new()
+        };
         let index = Self {
             options,
             first,
@@ -131,6 +146,7 @@ impl BucketIndex {
             cells,
             starts,
             safe,
+            thousandths,
         };
         index.self_check().then_some(index)
     }
@@ -154,6 +170,16 @@ impl BucketIndex {
             }
         }
         self.options.find_bucket(value)
+    }
+
+    /// The bucket of `m as f64 / 1000.0` (a CPU amount in millicores, as cores) when `m` is in
+    /// the direct table; `None` otherwise (the caller divides and uses [`Self::find_bucket`]).
+    #[inline]
+    pub(crate) fn thousandths_bucket(&self, m: i64) -> Option<u32> {
+        usize::try_from(m)
+            .ok()
+            .and_then(|i| self.thousandths.get(i))
+            .map(|&b| u32::from(b))
     }
 
     /// [`HistogramOptions::bucket_start`] (the same value, from the table).
@@ -253,6 +279,21 @@ mod tests {
             for v in probes(&o) {
                 assert_eq!(i.find_bucket(v), o.find_bucket(v), "{v:e}");
             }
+        }
+    }
+
+    /// Every entry of the millicores table is the formula's bucket of `m / 1000` (the value
+    /// `cores_from_cpu_amount` gives), and the table covers 8 cores for both bucketings.
+    #[test]
+    fn thousandths_table_is_formula() {
+        for (i, o) in both() {
+            assert_eq!(i.thousandths.len(), THOUSANDTHS);
+            for m in 0..THOUSANDTHS as i64 {
+                let v = crate::vpa::resources::cores_from_cpu_amount(m);
+                assert_eq!(i.thousandths_bucket(m), Some(o.find_bucket(v)), "{m}");
+            }
+            assert_eq!(i.thousandths_bucket(-1), None);
+            assert_eq!(i.thousandths_bucket(THOUSANDTHS as i64), None);
         }
     }
 

@@ -64,6 +64,13 @@ pub trait UsageHistogram {
     fn add(&mut self, value: f64, weight: f64, t: Timestamp);
     /// Subtracts a weighted sample at `t`.
     fn subtract(&mut self, value: f64, weight: f64, t: Timestamp);
+    /// Adds a CPU sample given in millicores: the value is `cores_from_cpu_amount(millicores)`,
+    /// which is what the default passes to [`UsageHistogram::add`]; implementations may find
+    /// the bucket from the integer directly, with the same result.
+    #[inline]
+    fn add_millicores(&mut self, millicores: i64, weight: f64, t: Timestamp) {
+        self.add(cores_from_cpu_amount(millicores), weight, t);
+    }
 }
 
 /// Histograms that answer percentiles (for the estimators).
@@ -104,6 +111,9 @@ impl UsageHistogram for super::histogram::Histogram {
     fn subtract(&mut self, value: f64, weight: f64, _t: Timestamp) {
         self.subtract_unchecked(value, weight);
     }
+    fn add_millicores(&mut self, millicores: i64, weight: f64, _t: Timestamp) {
+        self.add_millicores_unchecked(millicores, weight);
+    }
 }
 
 impl UsageHistogram for DecayingHistogram {
@@ -113,6 +123,10 @@ impl UsageHistogram for DecayingHistogram {
     }
     fn subtract(&mut self, value: f64, weight: f64, t: Timestamp) {
         self.subtract_unchecked(value, weight, t);
+    }
+    #[inline]
+    fn add_millicores(&mut self, millicores: i64, weight: f64, t: Timestamp) {
+        self.add_millicores_unchecked(millicores, weight, t);
     }
 }
 
@@ -295,8 +309,7 @@ impl<H: UsageHistogram> AggregateContainerState<H> {
 
     #[inline]
     fn add_cpu(&mut self, millicores: i64, t: Timestamp) {
-        self.cpu
-            .add(cores_from_cpu_amount(millicores), MIN_SAMPLE_WEIGHT, t);
+        self.cpu.add_millicores(millicores, MIN_SAMPLE_WEIGHT, t);
         if self.last_sample_start.is_none_or(|l| t > l) {
             self.last_sample_start = Some(t);
         }

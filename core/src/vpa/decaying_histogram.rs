@@ -20,6 +20,8 @@ const MAX_DECAY_EXPONENT: i64 = 100;
 pub struct DecayingHistogram {
     hist: Histogram,
     half_life_ms: i64,
+    /// `float64(halfLife)` in nanoseconds, as Go divides by it (a function of `half_life_ms`).
+    half_life_ns: f64,
     reference_ms: i64,
     /// `reference + 100 half-lives` (saturating): a later sample shifts the reference.
     shift_after_ms: i64,
@@ -59,6 +61,7 @@ impl DecayingHistogram {
         Ok(Self {
             hist: Histogram::new(options),
             half_life_ms,
+            half_life_ns: ms_to_ns(half_life_ms) as f64,
             reference_ms: GO_ZERO_TIME_MS,
             shift_after_ms: shift_after(GO_ZERO_TIME_MS, half_life_ms),
             // exp2(0 / halfLife) is exactly 1.
@@ -117,6 +120,14 @@ impl DecayingHistogram {
         self.hist.add_unchecked(value, weight * f);
     }
 
+    /// [`DecayingHistogram::add_unchecked`] of a CPU amount in millicores (the value is
+    /// `millicores / 1000` cores, see [`Histogram::add_millicores_unchecked`]).
+    #[inline]
+    pub(crate) fn add_millicores_unchecked(&mut self, millicores: i64, weight: f64, t: Timestamp) {
+        let f = self.decay_factor(t.0);
+        self.hist.add_millicores_unchecked(millicores, weight * f);
+    }
+
     /// `SubtractSample(value, weight, t)`.
     pub fn subtract_sample(&mut self, value: f64, weight: f64, t: Timestamp) -> Result<()> {
         check_sample(value, weight)?;
@@ -154,7 +165,7 @@ impl DecayingHistogram {
             return self.last_decay.factor;
         }
         // Go: float64(t.Sub(ref)) / float64(halfLife), both in nanoseconds (Sub saturates).
-        let factor = go_exp2(ms_to_ns(dt_ms) as f64 / ms_to_ns(self.half_life_ms) as f64);
+        let factor = go_exp2(ms_to_ns(dt_ms) as f64 / self.half_life_ns);
         self.last_decay = DecayCache { dt_ms, factor };
         factor
     }

@@ -4,7 +4,7 @@
 use super::container_state::{AggregateContainerState, DAY_MS, UsagePercentile};
 use super::gomath::{duration_minutes, go_pow, ms_to_ns};
 use super::resources::{
-    Resources, cpu_amount_from_cores, memory_amount_from_bytes, scale_resource,
+    ResourceName, Resources, cpu_amount_from_cores, memory_amount_from_bytes, scale_resource,
 };
 use crate::time::Timestamp;
 
@@ -128,10 +128,17 @@ pub fn confidence_multiplier(
     cpu_confidence: f64,
     memory_confidence: f64,
 ) -> Resources {
-    let f = |x: i64, c: f64| scale_resource(x, go_pow(1.0 + multiplier / c, exponent));
+    let factor = |c: f64| go_pow(1.0 + multiplier / c, exponent);
+    let cpu_factor = factor(cpu_confidence);
+    // Usually both confidences are the same number: the same factor, computed once.
+    let memory_factor = if memory_confidence.to_bits() == cpu_confidence.to_bits() {
+        cpu_factor
+    } else {
+        factor(memory_confidence)
+    };
     Resources {
-        cpu: r.cpu.map(|x| f(x, cpu_confidence)),
-        memory: r.memory.map(|x| f(x, memory_confidence)),
+        cpu: r.cpu.map(|x| scale_resource(x, cpu_factor)),
+        memory: r.memory.map(|x| scale_resource(x, memory_factor)),
     }
 }
 
@@ -205,7 +212,12 @@ pub fn estimate_container(
     let lower = amounts(cpu_lower, mem_lower);
     let upper = amounts(cpu_upper, mem_upper);
     let c_cpu = confidence(s, cfg.confidence_interval_cpu_ms);
-    let c_mem = confidence(s, cfg.confidence_interval_memory_ms);
+    // The same interval gives the same confidence (the default: 24 h for both).
+    let c_mem = if cfg.confidence_interval_memory_ms == cfg.confidence_interval_cpu_ms {
+        c_cpu
+    } else {
+        confidence(s, cfg.confidence_interval_memory_ms)
+    };
     let upper = confidence_multiplier(
         upper,
         UPPER_BOUND_CONFIDENCE.0,
@@ -220,11 +232,20 @@ pub fn estimate_container(
         c_cpu,
         c_mem,
     );
-    let controlled = s.controlled();
+    // The controlled resources in policy order, on the stack (`controlled()` allocates).
+    let mut list = [ResourceName::Cpu; 2];
+    let mut n = 0;
+    for r in s.controlled_resources.iter().flatten() {
+        if let Some(slot) = list.get_mut(n) {
+            *slot = *r;
+            n += 1;
+        }
+    }
+    let controlled = list.get(..n).unwrap_or_default();
     Estimate {
-        target: with_min(target, min).filter(&controlled),
-        lower_bound: with_min(lower, min).filter(&controlled),
-        upper_bound: with_min(upper, min).filter(&controlled),
+        target: with_min(target, min).filter(controlled),
+        lower_bound: with_min(lower, min).filter(controlled),
+        upper_bound: with_min(upper, min).filter(controlled),
     }
 }
 

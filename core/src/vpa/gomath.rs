@@ -25,7 +25,8 @@ pub(crate) fn go_pow(x: f64, y: f64) -> f64 {
         // Special cases (Go and IEEE agree on these).
         return x.powf(y);
     }
-    let mut yi = y.abs().trunc();
+    // trunc, exactly: |y| < 9e18 < 2^63 here, and `as` truncates toward zero (no libm call).
+    let mut yi = (y.abs() as i64) as f64;
     let mut yf = y.abs() - yi;
     let mut a1 = 1.0_f64;
     let mut ae: i64 = 0;
@@ -181,7 +182,14 @@ fn ldexp(frac: f64, exp: i64) -> f64 {
         f *= 2f64.powi(-1000);
         e += 1000;
     }
-    f * 2f64.powi(e as i32)
+    f * pow2(e)
+}
+
+/// 2^e for −1000 ≤ e ≤ 1000, built from its bits: exactly `2f64.powi(e)` (a power of two is
+/// exact in both), without `powi`'s call into compiler-rt's square-and-multiply loop.
+#[inline]
+fn pow2(e: i64) -> f64 {
+    f64::from_bits(((e.clamp(-1000, 1000) + 1023) as u64) << 52)
 }
 
 /// Go's `Duration.Minutes()` for a duration in nanoseconds: whole minutes plus the
@@ -275,6 +283,39 @@ mod tests {
         assert_eq!(go_pow(f64::INFINITY, 1.0), f64::INFINITY);
         assert_eq!(go_pow(f64::INFINITY, -2.0), 0.0);
         assert_eq!(go_pow(4.0, 0.5), 2.0);
+    }
+
+    /// `pow2` is `powi` at every exponent `ldexp` passes it, and `ldexp` with it scales any
+    /// mantissa exactly as the `powi` form did (normal, subnormal and overflowing results).
+    #[test]
+    fn pow2_is_powi() {
+        for e in -1000..=1000i64 {
+            assert_eq!(pow2(e).to_bits(), 2f64.powi(e as i32).to_bits(), "2^{e}");
+            for f in [
+                1.0,
+                0.75,
+                1.999_999_999_999_999_8,
+                1.234_567_890_123e-3,
+                1.5e300,
+            ] {
+                let old = f * 2f64.powi(e as i32);
+                assert_eq!((f * pow2(e)).to_bits(), old.to_bits(), "{f} * 2^{e}");
+            }
+        }
+        assert_eq!(
+            ldexp(1.5, -1060).to_bits(),
+            (1.5 * 2f64.powi(-1000) * 2f64.powi(-60)).to_bits()
+        );
+    }
+
+    proptest::proptest! {
+        /// `go_pow`'s truncation through `i64` is `trunc` wherever it is used (|y| < 9e18).
+        #[test]
+        fn int_cast_is_trunc(y in 0.0f64..9.0e18, small in 0.0f64..1e4) {
+            for a in [y, small] {
+                proptest::prop_assert_eq!(((a as i64) as f64).to_bits(), a.trunc().to_bits());
+            }
+        }
     }
 
     #[test]

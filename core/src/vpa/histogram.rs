@@ -290,6 +290,22 @@ impl Histogram {
     #[inline]
     pub(crate) fn add_unchecked(&mut self, value: f64, weight: f64) {
         let b = self.find_bucket(value);
+        self.add_to_bucket(b, weight);
+    }
+
+    /// [`Histogram::add_unchecked`] of `millicores / 1000` (a CPU amount as cores, exactly as
+    /// `cores_from_cpu_amount` computes it), with the bucket from the millicores table when
+    /// there is one.
+    #[inline]
+    pub(crate) fn add_millicores_unchecked(&mut self, millicores: i64, weight: f64) {
+        match self.index.and_then(|i| i.thousandths_bucket(millicores)) {
+            Some(b) => self.add_to_bucket(b, weight),
+            None => self.add_unchecked(super::resources::cores_from_cpu_amount(millicores), weight),
+        }
+    }
+
+    #[inline]
+    fn add_to_bucket(&mut self, b: u32, weight: f64) {
         let eps = self.options.epsilon();
         // Usually the bucket is inside the window already.
         let w = match b
@@ -360,6 +376,38 @@ impl Histogram {
             return 0.0;
         }
         let threshold = p * self.total_weight;
+        let b = match self.scanned_weights() {
+            // The first bucket whose running sum reaches the threshold, else the maximum.
+            Some(ws) => {
+                let mut sum = 0.0;
+                let mut b = self.max_bucket;
+                for (k, &w) in (0u32..).zip(ws) {
+                    sum += w;
+                    if sum >= threshold {
+                        b = self.min_bucket + k;
+                        break;
+                    }
+                }
+                b
+            }
+            None => self.percentile_bucket_by_lookup(threshold),
+        };
+        self.bucket_end(b)
+    }
+
+    /// The weights of buckets `min..max` (the ones `Percentile` adds up), when they all lie
+    /// inside the stored window (always, for a non-empty histogram: min and max hold weight).
+    #[inline]
+    fn scanned_weights(&self) -> Option<&[f64]> {
+        let lo = self.min_bucket.checked_sub(self.offset)? as usize;
+        let hi = self.max_bucket.checked_sub(self.offset)? as usize;
+        self.weights.get(lo..hi)
+    }
+
+    /// Upstream's loop verbatim, one bucket lookup per step (buckets outside the window
+    /// weigh 0): what [`Histogram::percentile`] does when [`Self::scanned_weights`] is `None`,
+    /// and the reference its slice scan is tested against.
+    fn percentile_bucket_by_lookup(&self, threshold: f64) -> u32 {
         let mut sum = 0.0;
         let mut b = self.min_bucket;
         while b < self.max_bucket {
@@ -369,6 +417,12 @@ impl Histogram {
             }
             b += 1;
         }
+        b
+    }
+
+    /// `Percentile`'s answer for bucket `b`: its end, or the start of the last bucket.
+    #[inline]
+    fn bucket_end(&self, b: u32) -> f64 {
         let end = if b < self.options.num_buckets().saturating_sub(1) {
             b + 1
         } else {
@@ -394,40 +448,60 @@ impl Histogram {
             return [0.0; N];
         }
         // (threshold, which percentile), ascending; NaN (never reached) last.
-        let mut order: [(f64, usize); N] =
-            std::array::from_fn(|i| (ps.get(i).map_or(f64::NAN, |p| p * self.total_weight), i));
-        order.sort_unstable_by(|(x, _), (y, _)| x.is_nan().cmp(&y.is_nan()).then(x.total_cmp(y)));
-        let mut found = [self.max_bucket; N];
-        let mut next = order.iter().peekable();
-        let mut sum = 0.0;
-        let mut b = self.min_bucket;
-        while b < self.max_bucket && next.peek().is_some() {
-            sum += self.bucket_weight(b);
-            // Each threshold is tested at every bucket until it is reached, as in
-            // `percentile`; a larger one cannot be reached before a smaller one.
-            while let Some(&&(threshold, i)) = next.peek() {
-                let reached = matches!(
-                    sum.partial_cmp(&threshold),
-                    Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)
-                );
-                if !reached {
+        let mut order = ps.map(|p| p * self.total_weight);
+        let mut which: [usize; N] = std::array::from_fn(|i| i);
+        // Insertion sort (N is 3 for a container): by threshold, NaN last, stable.
+        let after = |x: f64, y: f64| (x.is_nan() && !y.is_nan()) || x > y;
+        for i in 1..N {
+            let mut j = i;
+            while j > 0 {
+                let (Some(&x), Some(&y)) = (order.get(j - 1), order.get(j)) else {
+                    break;
+                };
+                if !after(x, y) {
                     break;
                 }
-                if let Some(slot) = found.get_mut(i) {
-                    *slot = b;
-                }
-                next.next();
+                order.swap(j - 1, j);
+                which.swap(j - 1, j);
+                j -= 1;
             }
-            b += 1;
         }
-        let last = self.options.num_buckets().saturating_sub(1);
-        found.map(|b| {
-            let end = if b < last { b + 1 } else { b };
-            match self.index {
-                Some(index) => index.bucket_start(end),
-                None => self.options.bucket_start(end),
+        let mut found = [self.max_bucket; N];
+        match self.scanned_weights() {
+            Some(ws) => {
+                // `next` thresholds are reached; each one is tested at every bucket until it
+                // is, as in `percentile` (a larger one cannot be reached before a smaller one).
+                let mut next = 0;
+                let mut sum = 0.0;
+                for (k, &w) in (0u32..).zip(ws) {
+                    sum += w;
+                    while let (Some(&threshold), Some(&i)) = (order.get(next), which.get(next)) {
+                        if !matches!(
+                            sum.partial_cmp(&threshold),
+                            Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)
+                        ) {
+                            break;
+                        }
+                        if let Some(slot) = found.get_mut(i) {
+                            *slot = self.min_bucket + k;
+                        }
+                        next += 1;
+                    }
+                    if next >= N {
+                        break;
+                    }
+                }
             }
-        })
+            // Upstream's loop, once per percentile.
+            None => {
+                for (&threshold, &i) in order.iter().zip(&which) {
+                    if let Some(slot) = found.get_mut(i) {
+                        *slot = self.percentile_bucket_by_lookup(threshold);
+                    }
+                }
+            }
+        }
+        found.map(|b| self.bucket_end(b))
     }
 
     /// `Merge(other)`: adds the other's buckets `min..=max` and its total.
@@ -573,6 +647,36 @@ mod tests {
             let one_pass = h.percentiles(ps);
             let each = ps.map(|p| h.percentile(p));
             proptest::prop_assert_eq!(one_pass.map(f64::to_bits), each.map(f64::to_bits));
+        }
+    }
+
+    proptest::proptest! {
+        /// The slice scan of `percentile` stops at the bucket upstream's loop (one lookup per
+        /// bucket) stops at, for any samples and any threshold, and the millicores path puts a
+        /// CPU sample where `add_unchecked` of its cores does.
+        #[test]
+        fn slice_scan_is_upstream_loop(
+            ops in proptest::collection::vec((0i64..12_000, 0.01f64..5.0, proptest::bool::weighted(0.2)), 1..200),
+            p in proptest::prop_oneof![0.0f64..1.0, proptest::strategy::Just(1.0), -0.5f64..1.5],
+        ) {
+            let mut h = Histogram::new(HistogramOptions::default_cpu());
+            let mut by_value = h.clone();
+            for (m, w, sub) in ops {
+                let v = super::super::resources::cores_from_cpu_amount(m);
+                if sub {
+                    h.subtract_unchecked(v, w);
+                    by_value.subtract_unchecked(v, w);
+                } else {
+                    h.add_millicores_unchecked(m, w);
+                    by_value.add_unchecked(v, w);
+                }
+            }
+            proptest::prop_assert_eq!(&h, &by_value);
+            if !h.is_empty() {
+                let t = p * h.total_weight();
+                let want = h.bucket_end(h.percentile_bucket_by_lookup(t));
+                proptest::prop_assert_eq!(h.percentile(p).to_bits(), want.to_bits());
+            }
         }
     }
 
