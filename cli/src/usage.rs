@@ -261,14 +261,11 @@ pub(crate) fn read(text: &str) -> Result<Vec<Sample>, CsvError> {
         }
     }
     let mut records = records.into_iter();
-    let (header_row, names) = match records.next() {
-        None => {
-            return Err(CsvError {
-                row: None,
-                kind: CsvErrorKind::Empty,
-            });
-        }
-        Some(r) => r,
+    let Some((header_row, names)) = records.next() else {
+        return Err(CsvError {
+            row: None,
+            kind: CsvErrorKind::Empty,
+        });
     };
     let mut columns: Vec<Column> = Vec::with_capacity(names.len());
     for n in &names {
