@@ -18,12 +18,13 @@ mod usage;
 mod vpa;
 mod whatif;
 
-use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::Read;
 use std::process::ExitCode;
 
-use lexopt::prelude::*;
+use clap::error::ErrorKind;
+use clap::{Arg, ArgAction, ArgMatches, Command, ValueHint, value_parser};
+use clap_complete::Shell;
 use tidescale::hpa::{History, Settings};
 use tidescale::manifest::FieldValidation;
 use tidescale::{Quantity, Timestamp};
@@ -179,18 +180,27 @@ EXIT STATUS:
     0 on success, 2 when the arguments, the manifest or a value is wrong (the message names
     the file, the document and the field).";
 
+const DEMO_HELP: &str = "tidescale demo: runs examples/manifests/01-basic-cpu-based-hpa.yaml (bundled) at a few load levels and prints what the HPA decides.";
+
+const COMPLETIONS_HELP: &str = "\
+tidescale completions: print a shell completion script
+
+USAGE:
+    tidescale completions SHELL
+
+ARGUMENTS:
+    SHELL                    bash, zsh, fish, elvish or powershell
+
+    bash: tidescale completions bash > ~/.local/share/bash-completion/completions/tidescale
+    zsh:  tidescale completions zsh > \"${fpath[1]}/_tidescale\"
+    fish: tidescale completions fish > ~/.config/fish/completions/tidescale.fish";
+
 /// A user-facing error: printed as `tidescale: ...`, exit code 2.
 #[derive(Debug)]
 struct Fail(String);
 
-impl From<lexopt::Error> for Fail {
-    fn from(e: lexopt::Error) -> Self {
-        Self(e.to_string())
-    }
-}
-
 fn main() -> ExitCode {
-    match run(std::env::args_os().skip(1).collect()) {
+    match run(std::env::args_os().collect()) {
         Ok(out) => {
             print!("{out}");
             ExitCode::SUCCESS
@@ -202,150 +212,283 @@ fn main() -> ExitCode {
     }
 }
 
+/// One option that takes a value (`-s, --long VALUE`); the last one given wins unless the
+/// command collects them (`repeat`).
+fn opt(id: &'static str, short: Option<char>, value: &'static str) -> Arg {
+    let a = Arg::new(id)
+        .long(id)
+        .value_name(value)
+        .num_args(1)
+        .allow_negative_numbers(true);
+    match short {
+        Some(c) => a.short(c),
+        None => a,
+    }
+}
+
+fn flag(id: &'static str) -> Arg {
+    Arg::new(id).long(id).action(ArgAction::SetTrue)
+}
+
+/// The arguments every manifest-reading subcommand has: the positional manifest, `-f`,
+/// `--name`, `--strict` and `-o`.
+fn manifest_command(name: &'static str, manifest: &'static str, usage: &'static str) -> Command {
+    Command::new(name)
+        .override_usage(usage)
+        .args_override_self(true)
+        .arg(
+            Arg::new("manifest")
+                .value_name(manifest)
+                .action(ArgAction::Append)
+                .value_hint(ValueHint::FilePath),
+        )
+        .arg(
+            opt("filename", Some('f'), "FILE")
+                .action(ArgAction::Append)
+                .value_hint(ValueHint::FilePath),
+        )
+        .arg(opt("name", None, "NAME"))
+        .arg(flag("strict"))
+        .arg(opt("output", Some('o'), "FORMAT").value_parser(["table", "wide", "json", "yaml"]))
+}
+
+/// The command line: parsing, help, usage errors and completions come from clap; the help
+/// texts are ours (they document values, units and defaults clap cannot know).
+fn cli() -> Command {
+    let what_if = manifest_command(
+        "what-if",
+        "MANIFEST",
+        "tidescale hpa what-if MANIFEST --replicas N --set METRIC=VALUE ... [OPTIONS]",
+    )
+    .override_help(WHAT_IF_HELP)
+    .arg(opt("replicas", Some('r'), "N"))
+    .arg(opt("set", Some('s'), "METRIC=VALUE").action(ArgAction::Append))
+    .arg(opt("request", None, "RESOURCE=QTY").action(ArgAction::Append))
+    .arg(opt("now-history", None, "FILE").value_hint(ValueHint::FilePath))
+    .arg(opt("now", None, "T"))
+    .arg(opt("tolerance", None, "X"));
+    let recommend = manifest_command(
+        "recommend",
+        "VPA.yaml",
+        "tidescale vpa recommend VPA.yaml --usage usage.csv [--now T] [--explain] [-o FORMAT]",
+    )
+    .override_help(VPA_HELP)
+    .arg(opt("usage", Some('u'), "FILE").value_hint(ValueHint::FilePath))
+    .arg(opt("now", None, "T"))
+    .arg(flag("explain"));
+    let keda_what_if = manifest_command(
+        "what-if",
+        "SCALEDOBJECT.yaml",
+        "tidescale keda what-if SCALEDOBJECT.yaml --replicas N --set TRIGGER=VALUE ... [OPTIONS]",
+    )
+    .override_help(KEDA_WHAT_IF_HELP)
+    .arg(opt("replicas", Some('r'), "N"))
+    .arg(opt("set", Some('s'), "TRIGGER=VALUE").action(ArgAction::Append))
+    .arg(opt("request", None, "RESOURCE=QTY").action(ArgAction::Append))
+    .arg(opt("now", None, "T"))
+    .arg(opt("created", None, "T"))
+    .arg(opt("last-active", None, "T"));
+    let scaledjob = manifest_command(
+        "scaledjob",
+        "SCALEDJOB.yaml",
+        "tidescale keda scaledjob SCALEDJOB.yaml --queue N --running R --pending P [OPTIONS]",
+    )
+    .override_help(KEDA_JOB_HELP)
+    .arg(opt("queue", Some('q'), "N"))
+    .arg(opt("set", Some('s'), "TRIGGER=VALUE").action(ArgAction::Append))
+    .arg(opt("running", None, "R"))
+    .arg(opt("pending", None, "P"))
+    .arg(opt("now", None, "T"));
+    Command::new("tidescale")
+        .version(env!("CARGO_PKG_VERSION"))
+        .override_help(USAGE)
+        .override_usage("tidescale <command> <subcommand> [OPTIONS]")
+        .subcommand(
+            Command::new("demo")
+                .override_help(DEMO_HELP)
+                .override_usage("tidescale demo"),
+        )
+        .subcommand(
+            Command::new("hpa")
+                .override_help(WHAT_IF_HELP)
+                .override_usage("tidescale hpa what-if MANIFEST --replicas N --set METRIC=VALUE ... [OPTIONS]")
+                .subcommand(what_if),
+        )
+        .subcommand(
+            Command::new("vpa")
+                .override_help(VPA_HELP)
+                .override_usage("tidescale vpa recommend VPA.yaml --usage usage.csv [OPTIONS]")
+                .subcommand(recommend),
+        )
+        .subcommand(
+            Command::new("keda")
+                .override_help(format!("{KEDA_WHAT_IF_HELP}\n\n{KEDA_JOB_HELP}"))
+                .override_usage(
+                    "tidescale keda what-if SCALEDOBJECT.yaml --replicas N --set TRIGGER=VALUE ... [OPTIONS]\n       \
+                     tidescale keda scaledjob SCALEDJOB.yaml --queue N --running R --pending P [OPTIONS]",
+                )
+                .subcommand(keda_what_if)
+                .subcommand(scaledjob),
+        )
+        .subcommand(
+            Command::new("completions")
+                .override_help(COMPLETIONS_HELP)
+                .override_usage("tidescale completions SHELL")
+                .arg(
+                    Arg::new("shell")
+                        .value_name("SHELL")
+                        .required(true)
+                        .value_parser(value_parser!(Shell)),
+                ),
+        )
+}
+
 fn run(args: Vec<OsString>) -> Result<String, Fail> {
-    let mut p = lexopt::Parser::from_args(args);
-    let Some(arg) = p.next()? else {
-        return Err(Fail(format!("a command is needed\n\n{USAGE}")));
-    };
-    match arg {
-        Long("help") | Short('h') => Ok(format!("{USAGE}\n")),
-        Long("version") | Short('V') => Ok(format!("tidescale {}\n", env!("CARGO_PKG_VERSION"))),
-        Value(cmd) if cmd == "help" => Ok(format!("{USAGE}\n")),
-        Value(cmd) if cmd == "demo" => {
-            if let Some(extra) = p.next()? {
-                if matches!(extra, Long("help") | Short('h')) {
-                    return Ok("tidescale demo: runs examples/manifests/01-basic-cpu-based-hpa.yaml (bundled) at a few load levels and prints what the HPA decides.\n".to_owned());
-                }
-                return Err(extra.unexpected().into());
+    let m = match cli().try_get_matches_from(&args) {
+        Ok(m) => m,
+        Err(e) => {
+            let text = e.render().to_string();
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                // help and version go to stdout, exit 0
+                return Ok(text);
             }
-            demo::run().map_err(Fail)
+            // clap's usage errors read like ours (`tidescale: ...`), and all show the usage
+            let text = text.strip_prefix("error: ").unwrap_or(&text).trim_end();
+            if text.contains("\nUsage: ") {
+                return Err(Fail(text.to_owned()));
+            }
+            let usage = usage_of(&args);
+            return Err(Fail(match text.split_once("\n\nFor more information") {
+                Some((msg, more)) => format!("{msg}\n\n{usage}\n\nFor more information{more}"),
+                None => format!("{text}\n\n{usage}"),
+            }));
         }
-        Value(cmd) if cmd == "hpa" => match p.next()? {
-            Some(Value(sub)) if sub == "what-if" => what_if(&mut p),
-            Some(Long("help") | Short('h')) => Ok(format!("{WHAT_IF_HELP}\n")),
-            None => Err(Fail(format!(
+    };
+    match m.subcommand() {
+        None => Err(Fail(format!("a command is needed\n\n{USAGE}"))),
+        Some(("demo", _)) => demo::run().map_err(Fail),
+        Some(("hpa", g)) => match g.subcommand() {
+            Some(("what-if", a)) => what_if(a),
+            _ => Err(Fail(format!(
                 "hpa needs a command (what-if)\n\n{WHAT_IF_HELP}"
             ))),
-            Some(other) => Err(Fail(format!(
-                "unknown hpa command {}; expected what-if",
-                describe(other)
-            ))),
         },
-        Value(cmd) if cmd == "vpa" => match p.next()? {
-            Some(Value(sub)) if sub == "recommend" => vpa_recommend(&mut p),
-            Some(Long("help") | Short('h')) => Ok(format!("{VPA_HELP}\n")),
-            None => Err(Fail(format!(
+        Some(("vpa", g)) => match g.subcommand() {
+            Some(("recommend", a)) => vpa_recommend(a),
+            _ => Err(Fail(format!(
                 "vpa needs a command (recommend)\n\n{VPA_HELP}"
             ))),
-            Some(other) => Err(Fail(format!(
-                "unknown vpa command {}; expected recommend",
-                describe(other)
-            ))),
         },
-        Value(cmd) if cmd == "keda" => match p.next()? {
-            Some(Value(sub)) if sub == "what-if" => keda_what_if(&mut p),
-            Some(Value(sub)) if sub == "scaledjob" => keda_scaledjob(&mut p),
-            Some(Long("help") | Short('h')) => {
-                Ok(format!("{KEDA_WHAT_IF_HELP}\n\n{KEDA_JOB_HELP}\n"))
-            }
-            None => Err(Fail(format!(
+        Some(("keda", g)) => match g.subcommand() {
+            Some(("what-if", a)) => keda_what_if(a),
+            Some(("scaledjob", a)) => keda_scaledjob(a),
+            _ => Err(Fail(format!(
                 "keda needs a command (what-if or scaledjob)\n\n{KEDA_WHAT_IF_HELP}\n\n{KEDA_JOB_HELP}"
             ))),
-            Some(other) => Err(Fail(format!(
-                "unknown keda command {}; expected what-if or scaledjob",
-                describe(other)
-            ))),
         },
-        other => Err(Fail(format!(
-            "unknown command {}\n\n{USAGE}",
-            describe(other)
-        ))),
-    }
-}
-
-fn describe(arg: lexopt::Arg<'_>) -> String {
-    match arg {
-        Short(c) => format!("-{c}"),
-        Long(l) => format!("--{l}"),
-        Value(v) => format!("{:?}", v.to_string_lossy()),
-    }
-}
-
-fn string(v: OsString, what: &str) -> Result<String, Fail> {
-    v.into_string()
-        .map_err(|_| Fail(format!("{what}: not valid UTF-8")))
-}
-
-fn what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
-    let mut manifest: Option<String> = None;
-    let mut name: Option<String> = None;
-    let mut strict = false;
-    let mut replicas: Option<i32> = None;
-    let mut levels = Vec::new();
-    let mut requests = whatif::default_requests();
-    let mut custom_requests: Option<BTreeMap<String, Quantity>> = None;
-    let mut history_file: Option<String> = None;
-    let mut now: Option<Timestamp> = None;
-    let mut format = Format::Table;
-    let mut settings = Settings::default();
-    while let Some(arg) = p.next()? {
-        match arg {
-            Short('h') | Long("help") => return Ok(format!("{WHAT_IF_HELP}\n")),
-            Short('f') | Long("filename") => {
-                set_manifest(&mut manifest, string(p.value()?, "--filename")?)?;
-            }
-            Value(v) => set_manifest(&mut manifest, string(v, "MANIFEST")?)?,
-            Long("name") => name = Some(string(p.value()?, "--name")?),
-            Long("strict") => strict = true,
-            Short('r') | Long("replicas") => {
-                let v = string(p.value()?, "--replicas")?;
-                let n: i32 = v
-                    .trim()
-                    .parse()
-                    .map_err(|_| Fail(format!("--replicas {v}: expected a whole number >= 0")))?;
-                if n < 0 {
-                    return Err(Fail(format!("--replicas {v}: must be >= 0")));
-                }
-                replicas = Some(n);
-            }
-            Short('s') | Long("set") => {
-                let v = string(p.value()?, "--set")?;
-                let Some((metric, value)) = v.split_once('=') else {
-                    return Err(Fail(format!(
-                        "--set {v}: expected METRIC=VALUE, e.g. cpu=140%"
-                    )));
-                };
-                let level = parse_level(value).map_err(|e| Fail(format!("--set {metric}: {e}")))?;
-                levels.push((metric.trim().to_owned(), level));
-            }
-            Long("request") => {
-                let (res, q) = parse_request(&string(p.value()?, "--request")?)?;
-                custom_requests
-                    .get_or_insert_with(BTreeMap::new)
-                    .insert(res.trim().to_owned(), q);
-            }
-            Long("now-history") => history_file = Some(string(p.value()?, "--now-history")?),
-            Long("now") => now = Some(parse_time_arg(p, "--now")?),
-            Long("tolerance") => {
-                let v = string(p.value()?, "--tolerance")?;
-                let t: f64 = v
-                    .trim()
-                    .parse()
-                    .map_err(|_| Fail(format!("--tolerance {v}: expected a number")))?;
-                if !t.is_finite() || t < 0.0 {
-                    return Err(Fail(format!(
-                        "--tolerance {v}: must be a finite number >= 0"
-                    )));
-                }
-                settings.tolerance = t;
-            }
-            Short('o') | Long("output") => format = parse_format(p)?,
-            other => return Err(other.unexpected().into()),
+        Some(("completions", a)) => {
+            let shell = a
+                .get_one::<Shell>("shell")
+                .copied()
+                .ok_or_else(|| Fail("completions needs a SHELL".to_owned()))?;
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cli(), "tidescale", &mut out);
+            String::from_utf8(out).map_err(|e| Fail(format!("completions: {e}")))
         }
+        Some((other, _)) => Err(Fail(format!("unknown command {other:?}\n\n{USAGE}"))),
     }
-    if let Some(r) = custom_requests {
-        requests.extend(r);
+}
+
+/// The usage line of the deepest subcommand named in `args` (for clap errors that leave it out).
+fn usage_of(args: &[OsString]) -> String {
+    let mut cmd = cli();
+    for a in args.iter().skip(1) {
+        let Some(sub) = a.to_str().and_then(|a| cmd.find_subcommand(a)).cloned() else {
+            break;
+        };
+        cmd = sub;
     }
+    cmd.render_usage().to_string()
+}
+
+/// A string option's value (the last one given).
+fn value<'a>(m: &'a ArgMatches, id: &str) -> Option<&'a str> {
+    m.get_one::<String>(id).map(String::as_str)
+}
+
+/// A repeatable option's values, in the order given.
+fn values<'a>(m: &'a ArgMatches, id: &str) -> impl Iterator<Item = &'a str> {
+    m.get_many::<String>(id)
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+}
+
+/// The manifest: the positional argument or `-f`, exactly one.
+fn manifest_of(m: &ArgMatches) -> Result<Option<String>, Fail> {
+    let mut slot = None;
+    for v in values(m, "manifest").chain(values(m, "filename")) {
+        set_manifest(&mut slot, v.to_owned())?;
+    }
+    Ok(slot)
+}
+
+fn format_of(m: &ArgMatches) -> Format {
+    match value(m, "output") {
+        Some("json") => Format::Json,
+        Some("yaml") => Format::Yaml,
+        _ => Format::Table,
+    }
+}
+
+fn what_if(m: &ArgMatches) -> Result<String, Fail> {
+    let manifest = manifest_of(m)?;
+    let name = value(m, "name").map(str::to_owned);
+    let strict = m.get_flag("strict");
+    let replicas = match value(m, "replicas") {
+        None => None,
+        Some(v) => {
+            let n: i32 = v
+                .trim()
+                .parse()
+                .map_err(|_| Fail(format!("--replicas {v}: expected a whole number >= 0")))?;
+            if n < 0 {
+                return Err(Fail(format!("--replicas {v}: must be >= 0")));
+            }
+            Some(n)
+        }
+    };
+    let mut levels = Vec::new();
+    for v in values(m, "set") {
+        let Some((metric, value)) = v.split_once('=') else {
+            return Err(Fail(format!(
+                "--set {v}: expected METRIC=VALUE, e.g. cpu=140%"
+            )));
+        };
+        let level = parse_level(value).map_err(|e| Fail(format!("--set {metric}: {e}")))?;
+        levels.push((metric.trim().to_owned(), level));
+    }
+    let mut requests = whatif::default_requests();
+    for v in values(m, "request") {
+        let (res, q) = parse_request(v)?;
+        requests.insert(res, q);
+    }
+    let history_file = value(m, "now-history");
+    let now = time_arg(m, "now")?;
+    let mut settings = Settings::default();
+    if let Some(v) = value(m, "tolerance") {
+        let t: f64 = v
+            .trim()
+            .parse()
+            .map_err(|_| Fail(format!("--tolerance {v}: expected a number")))?;
+        if !t.is_finite() || t < 0.0 {
+            return Err(Fail(format!(
+                "--tolerance {v}: must be a finite number >= 0"
+            )));
+        }
+        settings.tolerance = t;
+    }
+    let format = format_of(m);
     let Some(source) = manifest else {
         return Err(Fail(
             "what-if needs a MANIFEST (a file, or - for stdin)".to_owned(),
@@ -361,7 +504,7 @@ fn what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
         name.as_deref(),
         strict,
     )?;
-    let history = match &history_file {
+    let history = match history_file {
         None => None,
         Some(f) => {
             let t = read_source(f)?;
@@ -432,33 +575,26 @@ fn read_source(path: &str) -> Result<String, Fail> {
     Ok(buf)
 }
 
-fn parse_format(p: &mut lexopt::Parser) -> Result<Format, Fail> {
-    let v = string(p.value()?, "--output")?;
-    match v.as_str() {
-        "table" | "wide" => Ok(Format::Table),
-        "json" => Ok(Format::Json),
-        "yaml" => Ok(Format::Yaml),
-        other => Err(Fail(format!(
-            "--output {other}: expected table, json or yaml"
-        ))),
-    }
-}
-
 /// `--now`-style times: Unix seconds (fractions allowed) or RFC 3339.
-fn parse_time_arg(p: &mut lexopt::Parser, flag: &str) -> Result<Timestamp, Fail> {
-    let v = string(p.value()?, flag)?;
-    usage::parse_time(&v).ok_or_else(|| {
+fn time_arg(m: &ArgMatches, id: &str) -> Result<Option<Timestamp>, Fail> {
+    let Some(v) = value(m, id) else {
+        return Ok(None);
+    };
+    usage::parse_time(v).map(Some).ok_or_else(|| {
         Fail(format!(
-            "{flag} {v}: expected Unix seconds or an RFC 3339 time (2024-05-01T09:00:00Z)"
+            "--{id} {v}: expected Unix seconds or an RFC 3339 time (2024-05-01T09:00:00Z)"
         ))
     })
 }
 
-fn parse_count(p: &mut lexopt::Parser, flag: &str) -> Result<i64, Fail> {
-    let v = string(p.value()?, flag)?;
+/// A count option (`--running`): a whole number >= 0, `None` when not given.
+fn count_arg(m: &ArgMatches, id: &str) -> Result<Option<i64>, Fail> {
+    let Some(v) = value(m, id) else {
+        return Ok(None);
+    };
     match v.trim().parse::<i64>() {
-        Ok(n) if n >= 0 => Ok(n),
-        _ => Err(Fail(format!("{flag} {v}: expected a whole number >= 0"))),
+        Ok(n) if n >= 0 => Ok(Some(n)),
+        _ => Err(Fail(format!("--{id} {v}: expected a whole number >= 0"))),
     }
 }
 
@@ -496,30 +632,14 @@ fn load_manifest<T: serde::de::DeserializeOwned>(
     Ok(loaded)
 }
 
-fn vpa_recommend(p: &mut lexopt::Parser) -> Result<String, Fail> {
-    let mut manifest: Option<String> = None;
-    let mut name: Option<String> = None;
-    let mut strict = false;
-    let mut usage_file: Option<String> = None;
-    let mut now: Option<Timestamp> = None;
-    let mut explain = false;
-    let mut format = Format::Table;
-    while let Some(arg) = p.next()? {
-        match arg {
-            Short('h') | Long("help") => return Ok(format!("{VPA_HELP}\n")),
-            Short('f') | Long("filename") => {
-                set_manifest(&mut manifest, string(p.value()?, "--filename")?)?;
-            }
-            Value(v) => set_manifest(&mut manifest, string(v, "VPA.yaml")?)?,
-            Long("name") => name = Some(string(p.value()?, "--name")?),
-            Long("strict") => strict = true,
-            Short('u') | Long("usage") => usage_file = Some(string(p.value()?, "--usage")?),
-            Long("now") => now = Some(parse_time_arg(p, "--now")?),
-            Long("explain") => explain = true,
-            Short('o') | Long("output") => format = parse_format(p)?,
-            other => return Err(other.unexpected().into()),
-        }
-    }
+fn vpa_recommend(m: &ArgMatches) -> Result<String, Fail> {
+    let manifest = manifest_of(m)?;
+    let name = value(m, "name").map(str::to_owned);
+    let strict = m.get_flag("strict");
+    let usage_file = value(m, "usage").map(str::to_owned);
+    let now = time_arg(m, "now")?;
+    let explain = m.get_flag("explain");
+    let format = format_of(m);
     let Some(source) = manifest else {
         return Err(Fail(
             "vpa recommend needs a VPA manifest (a file, or - for stdin)".to_owned(),
@@ -546,46 +666,26 @@ fn vpa_recommend(p: &mut lexopt::Parser) -> Result<String, Fail> {
     vpa::render(&outcome, format, explain).map_err(Fail)
 }
 
-fn keda_what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
-    let mut manifest: Option<String> = None;
-    let mut name: Option<String> = None;
-    let mut strict = false;
-    let mut replicas: Option<i32> = None;
-    let mut settings = Vec::new();
+fn keda_what_if(m: &ArgMatches) -> Result<String, Fail> {
+    let manifest = manifest_of(m)?;
+    let name = value(m, "name").map(str::to_owned);
+    let strict = m.get_flag("strict");
+    let replicas = match count_arg(m, "replicas")? {
+        None => None,
+        Some(n) => Some(i32::try_from(n).map_err(|_| Fail(format!("--replicas {n}: too large")))?),
+    };
+    let settings = values(m, "set")
+        .map(|v| keda::parse_setting(v).map_err(Fail))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut requests = whatif::default_requests();
-    let mut now: Option<Timestamp> = None;
-    let mut created = Timestamp(0);
-    let mut last_active: Option<Timestamp> = None;
-    let mut format = Format::Table;
-    while let Some(arg) = p.next()? {
-        match arg {
-            Short('h') | Long("help") => return Ok(format!("{KEDA_WHAT_IF_HELP}\n")),
-            Short('f') | Long("filename") => {
-                set_manifest(&mut manifest, string(p.value()?, "--filename")?)?;
-            }
-            Value(v) => set_manifest(&mut manifest, string(v, "SCALEDOBJECT.yaml")?)?,
-            Long("name") => name = Some(string(p.value()?, "--name")?),
-            Long("strict") => strict = true,
-            Short('r') | Long("replicas") => {
-                let n = parse_count(p, "--replicas")?;
-                replicas =
-                    Some(i32::try_from(n).map_err(|_| Fail(format!("--replicas {n}: too large")))?);
-            }
-            Short('s') | Long("set") => {
-                let v = string(p.value()?, "--set")?;
-                settings.push(keda::parse_setting(&v).map_err(Fail)?);
-            }
-            Long("request") => {
-                let (res, q) = parse_request(&string(p.value()?, "--request")?)?;
-                requests.insert(res, q);
-            }
-            Long("now") => now = Some(parse_time_arg(p, "--now")?),
-            Long("created") => created = parse_time_arg(p, "--created")?,
-            Long("last-active") => last_active = Some(parse_time_arg(p, "--last-active")?),
-            Short('o') | Long("output") => format = parse_format(p)?,
-            other => return Err(other.unexpected().into()),
-        }
+    for v in values(m, "request") {
+        let (res, q) = parse_request(v)?;
+        requests.insert(res, q);
     }
+    let now = time_arg(m, "now")?;
+    let created = time_arg(m, "created")?.unwrap_or(Timestamp(0));
+    let last_active = time_arg(m, "last-active")?;
+    let format = format_of(m);
     let Some(source) = manifest else {
         return Err(Fail(
             "keda what-if needs a ScaledObject manifest (a file, or - for stdin)".to_owned(),
@@ -622,39 +722,18 @@ fn keda_what_if(p: &mut lexopt::Parser) -> Result<String, Fail> {
     keda::render_what_if(&outcome, format).map_err(Fail)
 }
 
-fn keda_scaledjob(p: &mut lexopt::Parser) -> Result<String, Fail> {
-    let mut manifest: Option<String> = None;
-    let mut name: Option<String> = None;
-    let mut strict = false;
-    let mut queue: Option<String> = None;
-    let mut settings = Vec::new();
-    let mut running = 0;
-    let mut pending = 0;
-    let mut now = Timestamp(0);
-    let mut format = Format::Table;
-    while let Some(arg) = p.next()? {
-        match arg {
-            Short('h') | Long("help") => return Ok(format!("{KEDA_JOB_HELP}\n")),
-            Short('f') | Long("filename") => {
-                set_manifest(&mut manifest, string(p.value()?, "--filename")?)?;
-            }
-            Value(v) => set_manifest(&mut manifest, string(v, "SCALEDJOB.yaml")?)?,
-            Long("name") => name = Some(string(p.value()?, "--name")?),
-            Long("strict") => strict = true,
-            Short('q') | Long("queue") => {
-                queue = Some(string(p.value()?, "--queue")?.trim().to_owned())
-            }
-            Short('s') | Long("set") => {
-                let v = string(p.value()?, "--set")?;
-                settings.push(keda::parse_setting(&v).map_err(Fail)?);
-            }
-            Long("running") => running = parse_count(p, "--running")?,
-            Long("pending") => pending = parse_count(p, "--pending")?,
-            Long("now") => now = parse_time_arg(p, "--now")?,
-            Short('o') | Long("output") => format = parse_format(p)?,
-            other => return Err(other.unexpected().into()),
-        }
-    }
+fn keda_scaledjob(m: &ArgMatches) -> Result<String, Fail> {
+    let manifest = manifest_of(m)?;
+    let name = value(m, "name").map(str::to_owned);
+    let strict = m.get_flag("strict");
+    let queue = value(m, "queue").map(|q| q.trim().to_owned());
+    let settings = values(m, "set")
+        .map(|v| keda::parse_setting(v).map_err(Fail))
+        .collect::<Result<Vec<_>, _>>()?;
+    let running = count_arg(m, "running")?.unwrap_or(0);
+    let pending = count_arg(m, "pending")?.unwrap_or(0);
+    let now = time_arg(m, "now")?.unwrap_or(Timestamp(0));
+    let format = format_of(m);
     let Some(source) = manifest else {
         return Err(Fail(
             "keda scaledjob needs a ScaledJob manifest (a file, or - for stdin)".to_owned(),

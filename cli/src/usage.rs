@@ -1,8 +1,8 @@
 //! The usage CSV of `tidescale vpa recommend`: a header naming the columns `timestamp`,
 //! `container`, `cpu`, `memory` (any order; `cpu` or `memory` may be left out), then one sample
-//! per row. Plain comma-separated values; a field may be quoted (`"a,b"`, `""` for a quote).
-//! Rows are numbered as lines of the file (the header is row 1); blank lines and lines
-//! starting with `#` are skipped.
+//! per row. Read with the `csv` crate (RFC 4180: a field may be quoted, `"a,b"`, `""` for a
+//! quote; fields are trimmed). Rows are numbered as lines of the file (the header is row 1);
+//! blank lines and lines starting with `#` are skipped.
 
 use std::fmt;
 
@@ -56,7 +56,7 @@ pub(crate) enum CsvErrorKind {
     DuplicateColumn(&'static str),
     /// A required column missing from the header.
     MissingColumn(&'static str),
-    /// A quote that does not close, or text after a closing quote.
+    /// A quote that does not close, or a quote inside an unquoted field.
     BadQuoting,
     /// A row with a different number of fields than the header.
     FieldCount { expected: usize, got: usize },
@@ -118,61 +118,60 @@ impl fmt::Display for CsvError {
     }
 }
 
+/// Line numbers from the byte offsets the `csv` crate gives (its own positions point before
+/// the empty and comment lines it skipped); records come in file order, so each count starts
+/// where the last stopped.
+struct LineCounter<'a> {
+    text: &'a str,
+    byte: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line a record starts on.
+    fn line_of(&mut self, pos: Option<&csv::Position>) -> usize {
+        let mut byte = pos
+            .and_then(|p| usize::try_from(p.byte()).ok())
+            .unwrap_or(self.byte)
+            .clamp(self.byte, self.text.len());
+        // The crate's position is where it started reading: before the empty and comment
+        // lines it skipped. The record starts after them.
+        let bytes = self.text.as_bytes();
+        while let Some(b) = bytes.get(byte) {
+            match b {
+                b'\n' | b'\r' => byte += 1,
+                b'#' => {
+                    byte = bytes
+                        .get(byte..)
+                        .and_then(|rest| rest.iter().position(|c| *c == b'\n'))
+                        .map_or(bytes.len(), |i| byte + i + 1);
+                }
+                _ => break,
+            }
+        }
+        let skipped = self
+            .text
+            .as_bytes()
+            .get(self.byte..byte)
+            .unwrap_or_default();
+        self.line += skipped.iter().filter(|b| **b == b'\n').count();
+        self.byte = byte;
+        self.line
+    }
+}
+
 fn err(row: usize, kind: CsvErrorKind) -> CsvError {
     CsvError {
         row: Some(row),
         kind,
-    }
-}
-
-/// Splits one line into fields: commas separate, a field may be wrapped in double quotes, and
-/// `""` inside quotes is a quote. Fields are trimmed outside quotes.
-pub(crate) fn split_line(line: &str) -> Option<Vec<String>> {
-    let mut fields = Vec::new();
-    let mut chars = line.chars().peekable();
-    loop {
-        while chars.peek().is_some_and(|c| *c == ' ' || *c == '\t') {
-            chars.next();
-        }
-        let mut field = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
-            loop {
-                match chars.next() {
-                    None => return None,
-                    Some('"') if chars.peek() == Some(&'"') => {
-                        chars.next();
-                        field.push('"');
-                    }
-                    Some('"') => break,
-                    Some(c) => field.push(c),
-                }
-            }
-            while chars.peek().is_some_and(|c| *c == ' ' || *c == '\t') {
-                chars.next();
-            }
-            match chars.next() {
-                None => {
-                    fields.push(field);
-                    return Some(fields);
-                }
-                Some(',') => fields.push(field),
-                Some(_) => return None,
-            }
-        } else {
-            loop {
-                match chars.next() {
-                    None => {
-                        fields.push(field.trim().to_owned());
-                        return Some(fields);
-                    }
-                    Some(',') => break,
-                    Some('"') => return None,
-                    Some(c) => field.push(c),
-                }
-            }
-            fields.push(field.trim().to_owned());
-        }
     }
 }
 
@@ -230,24 +229,49 @@ fn parse_amount(column: &'static str, row: usize, s: &str) -> Result<Option<f64>
 
 /// Reads the samples of a usage CSV.
 pub(crate) fn read(text: &str) -> Result<Vec<Sample>, CsvError> {
-    let mut lines = text
-        .trim_start_matches('\u{feff}')
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
-        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
-    let Some((header_row, header)) = lines.next() else {
+    let text = text.trim_start_matches('\u{feff}');
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .comment(Some(b'#'))
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let mut lines = LineCounter::new(text);
+    let mut records = Vec::new();
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut rec) {
+            Ok(false) => break,
+            // a line of only spaces is one empty field: skipped like an empty line
+            Ok(true) if rec.iter().all(str::is_empty) => {}
+            Ok(true) => {
+                let row = lines.line_of(rec.position());
+                let end = usize::try_from(reader.position().byte()).unwrap_or(usize::MAX);
+                let raw = text.get(lines.byte..end).unwrap_or_default();
+                // Balanced quoting has an even number of quote characters in a record; and
+                // no column holds a line break, so a field spanning lines is a quote left open.
+                if raw.bytes().filter(|b| *b == b'"').count() % 2 == 1
+                    || rec.iter().any(|f| f.contains(['\n', '\r']))
+                {
+                    return Err(err(row, CsvErrorKind::BadQuoting));
+                }
+                records.push((row, rec.clone()));
+            }
+            Err(e) => return Err(err(lines.line_of(e.position()), CsvErrorKind::BadQuoting)),
+        }
+    }
+    let mut records = records.into_iter();
+    let Some((header_row, names)) = records.next() else {
         return Err(CsvError {
             row: None,
             kind: CsvErrorKind::Empty,
         });
     };
-    let names = split_line(header).ok_or_else(|| err(header_row, CsvErrorKind::BadQuoting))?;
     let mut columns: Vec<Column> = Vec::with_capacity(names.len());
     for n in &names {
         let lower = n.trim().to_ascii_lowercase();
         let Some(c) = Column::ALL.into_iter().find(|c| c.name() == lower) else {
-            return Err(err(header_row, CsvErrorKind::UnknownColumn(n.clone())));
+            return Err(err(header_row, CsvErrorKind::UnknownColumn(n.to_owned())));
         };
         if columns.contains(&c) {
             return Err(err(header_row, CsvErrorKind::DuplicateColumn(c.name())));
@@ -269,8 +293,7 @@ pub(crate) fn read(text: &str) -> Result<Vec<Sample>, CsvError> {
         ));
     }
     let mut samples = Vec::new();
-    for (row, line) in lines {
-        let fields = split_line(line).ok_or_else(|| err(row, CsvErrorKind::BadQuoting))?;
+    for (row, fields) in records {
         if fields.len() != columns.len() {
             return Err(err(
                 row,
@@ -339,14 +362,43 @@ mod tests {
 
     #[test]
     fn quoted_fields() {
+        let s = read(
+            "timestamp,container,cpu\n\
+             1,\"a,b\",1\n\
+             2,\"say \"\"hi\"\"\" ,2\n",
+        )
+        .unwrap();
+        assert_eq!(s[0].container, "a,b");
+        assert_eq!(s[1].container, "say \"hi\"");
+        // an open quote runs to the end of the file: reported at the row it opens on
+        let e = read("timestamp,container,cpu\n1,a,1\n\"2,a,1\n3,a,1\n").unwrap_err();
+        assert_eq!((e.row, e.kind), (Some(3), CsvErrorKind::BadQuoting));
+        for bad in ["\"1,a,1", "\"1,a,1\n", "1,a\"b,1\n"] {
+            let e = read(&format!("timestamp,container,cpu\n{bad}")).unwrap_err();
+            assert_eq!(
+                (e.row, e.kind),
+                (Some(2), CsvErrorKind::BadQuoting),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn rows_are_lines_of_the_file_across_blanks_comments_and_crlf() {
+        let e = read(
+            "\u{feff}# usage of app\r\n\r\ntimestamp,container,cpu\r\n  \r\n1,a,1\r\n# x\r\n2,a,lots\r\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.row, Some(7));
         assert_eq!(
-            split_line(r#"1, "a,b" ,"say ""hi""",x"#).unwrap(),
-            vec!["1", "a,b", "say \"hi\"", "x"]
+            e.to_string(),
+            "row 7: field cpu: \"lots\" is not a number of cores or a quantity such as 250m"
         );
-        assert_eq!(split_line("a,,b").unwrap(), vec!["a", "", "b"]);
-        assert!(split_line(r#""open,b"#).is_none());
-        assert!(split_line(r#""a"b,c"#).is_none());
-        assert!(split_line(r#"a"b,c"#).is_none());
+        let e = read("\n\ntimestamp,container,gpu\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "row 3: unknown column \"gpu\"; the columns are timestamp, container, cpu, memory"
+        );
     }
 
     #[test]

@@ -335,7 +335,13 @@ fn bad_values_are_refused() {
     let out = run(&["hpa", "what-if", &path]);
     assert_usage_error(&out, &["--replicas"]);
     let out = run(&["hpa", "what-if", &path, "-r", "3", "-o", "xml"]);
-    assert_usage_error(&out, &["--output xml"]);
+    assert_usage_error(
+        &out,
+        &[
+            "invalid value 'xml' for '--output <FORMAT>'",
+            "table, wide, json, yaml",
+        ],
+    );
     let out = run(&["hpa", "frobnicate"]);
     assert_usage_error(&out, &["frobnicate"]);
 }
@@ -473,4 +479,170 @@ fn a_file_name_where_the_manifest_text_belongs_says_so() {
            mapping: pass the manifest's contents, not a file name",
         ],
     );
+}
+
+/// Each subcommand: `--help` and `-h` print its own help (exit 0, stdout); an unknown option,
+/// a missing option value and an unknown command are usage errors (exit 2, nothing on stdout)
+/// that name the culprit and show the subcommand's usage.
+#[test]
+fn every_subcommand_has_help_and_usage_errors() {
+    for (args, help_needle, usage) in [
+        (
+            &["hpa", "what-if"][..],
+            "identical running, ready pods",
+            "Usage: tidescale hpa what-if MANIFEST",
+        ),
+        (
+            &["vpa", "recommend"],
+            "USAGE CSV:",
+            "Usage: tidescale vpa recommend VPA.yaml",
+        ),
+        (
+            &["keda", "what-if"],
+            "initialCooldownPeriod",
+            "Usage: tidescale keda what-if SCALEDOBJECT.yaml",
+        ),
+        (
+            &["keda", "scaledjob"],
+            "--running R",
+            "Usage: tidescale keda scaledjob SCALEDJOB.yaml",
+        ),
+        (
+            &["completions"],
+            "bash, zsh, fish",
+            "Usage: tidescale completions SHELL",
+        ),
+    ] {
+        for h in ["--help", "-h"] {
+            let mut a = args.to_vec();
+            a.push(h);
+            let out = run(&a);
+            assert_eq!(out.status.code(), Some(0), "{a:?}");
+            let s = String::from_utf8_lossy(&out.stdout).into_owned();
+            assert!(s.contains(help_needle), "{a:?}: {s}");
+            assert!(s.ends_with('\n') && !s.ends_with("\n\n"), "{a:?}: {s:?}");
+        }
+        let mut a = args.to_vec();
+        a.push("--frobnicate");
+        assert_usage_error(
+            &run(&a),
+            &["tidescale: unexpected argument '--frobnicate' found", usage],
+        );
+    }
+    // an option without its value
+    assert_usage_error(
+        &run(&["hpa", "what-if", "-r"]),
+        &[
+            "a value is required for '--replicas <N>'",
+            "Usage: tidescale hpa what-if",
+        ],
+    );
+    assert_usage_error(
+        &run(&["keda", "scaledjob", "x.yaml", "--running"]),
+        &["'--running <R>'", "Usage: tidescale keda scaledjob"],
+    );
+    // a negative number is a value (refused by the subcommand, with its message)
+    assert_usage_error(
+        &run(&["keda", "scaledjob", "x.yaml", "--running", "-1"]),
+        &["--running -1: expected a whole number >= 0"],
+    );
+    // the last of a repeated single-valued option wins, as before
+    let path = manifest("01-basic-cpu-based-hpa.yaml");
+    let out = run(&[
+        "hpa", "what-if", &path, "-r", "1", "-r", "3", "-s", "cpu=140%", "-o", "yaml", "-o", "json",
+    ]);
+    assert_eq!(json_of(&out)["desiredReplicas"], 6);
+    // two manifests
+    assert_usage_error(
+        &run(&["hpa", "what-if", &path, "-f", "b.yaml", "-r", "3"]),
+        &["one manifest at a time"],
+    );
+    // unknown commands at each level
+    assert_usage_error(
+        &run(&["frobnicate"]),
+        &["unrecognized subcommand 'frobnicate'"],
+    );
+    assert_usage_error(
+        &run(&["hpa", "frobnicate"]),
+        &[
+            "unrecognized subcommand 'frobnicate'",
+            "Usage: tidescale hpa what-if",
+        ],
+    );
+    // `demo` takes no arguments; its help is one line
+    assert_usage_error(&run(&["demo", "extra"]), &["unexpected argument 'extra'"]);
+    let out = run(&["demo", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+    // top level: help, `help`, version, nothing
+    for a in [&["--help"][..], &["-h"], &["help"]] {
+        let out = run(a);
+        assert_eq!(out.status.code(), Some(0), "{a:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with("tidescale: Kubernetes-exact"));
+    }
+    let out = run(&["-V"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("tidescale {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    assert_usage_error(&run(&[]), &["a command is needed", "USAGE:"]);
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for (shell, needle) in [
+        ("bash", "_tidescale()"),
+        ("zsh", "#compdef tidescale"),
+        ("fish", "complete -c tidescale"),
+        ("elvish", "edit:completion:arg-completer[tidescale]"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let out = run(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let s = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(s.contains(needle), "{shell}: {s}");
+        // the subcommands and their options are in the script
+        for word in [
+            "what-if",
+            "scaledjob",
+            "recommend",
+            "replicas",
+            "usage",
+            "last-active",
+        ] {
+            assert!(s.contains(word), "{shell}: {word} missing");
+        }
+    }
+    // bash offers the output formats
+    let s = String::from_utf8_lossy(&run(&["completions", "bash"]).stdout).into_owned();
+    assert!(s.contains("table wide json yaml"), "{s}");
+    assert_usage_error(
+        &run(&["completions", "tcsh"]),
+        &[
+            "invalid value 'tcsh' for '<SHELL>'",
+            "bash, elvish, fish, powershell, zsh",
+        ],
+    );
+    assert_usage_error(
+        &run(&["completions"]),
+        &["<SHELL>", "Usage: tidescale completions SHELL"],
+    );
+}
+
+/// A table cell longer than `format!`'s width limit (65,535) used to panic the CLI.
+#[test]
+fn a_70000_character_name_prints_in_the_table() {
+    let long = "a".repeat(70_000);
+    let hpa = format!(
+        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: web}}\n\
+         spec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: web}}\n  \
+         maxReplicas: 10\n  metrics:\n  - type: Pods\n    pods:\n      metric: {{name: {long}}}\n      \
+         target: {{type: AverageValue, averageValue: '1'}}\n"
+    );
+    let set = format!("{long}=2");
+    let out = run_stdin(&["hpa", "what-if", "-", "-r", "2", "--set", &set], &hpa);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let s = String::from_utf8_lossy(&out.stdout).into_owned();
+    let row = s.lines().find(|l| l.starts_with(&long)).unwrap();
+    assert!(row.ends_with("2.000  4 *"), "{}", &row[70_000..]);
 }

@@ -476,9 +476,22 @@ fn help_texts() {
         assert!(!out.stdout.is_empty());
     }
     let out = run(&["keda", "frobnicate"], None);
-    assert_error(&out, &["unknown keda command", "frobnicate"]);
+    assert_error(
+        &out,
+        &[
+            "unrecognized subcommand 'frobnicate'",
+            "Usage: tidescale keda what-if",
+            "tidescale keda scaledjob",
+        ],
+    );
     let out = run(&["vpa", "frobnicate"], None);
-    assert_error(&out, &["unknown vpa command"]);
+    assert_error(
+        &out,
+        &[
+            "unrecognized subcommand 'frobnicate'",
+            "Usage: tidescale vpa recommend",
+        ],
+    );
 }
 
 #[test]
