@@ -287,15 +287,7 @@ fn kpa_scale(i: &Value, e: &Value) -> Outcome {
         .get("scaleTargetInitialized")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let ticks = i
-        .get("ticks")
-        .and_then(Value::as_array)
-        .ok_or("ticks missing")?;
-    let wants = e
-        .get("ticks")
-        .and_then(Value::as_array)
-        .ok_or("expect.ticks missing")?;
-    check("tick count", wants.len(), ticks.len())?;
+    let (ticks, wants) = ticks_of(i, e)?;
     for (n, (t, w)) in ticks.iter().zip(wants).enumerate() {
         if let Some(s) = t.get("specUpdate").filter(|s| !s.is_null()) {
             a.update(spec_of(s)?).map_err(|x| x.to_string())?;
@@ -363,15 +355,7 @@ fn ray_policy(i: &Value, e: &Value) -> Outcome {
             .unwrap_or(0),
     );
     check("initialTarget", i64_of(e, "initialTarget")?, target)?;
-    let ticks = i
-        .get("ticks")
-        .and_then(Value::as_array)
-        .ok_or("ticks missing")?;
-    let wants = e
-        .get("ticks")
-        .and_then(Value::as_array)
-        .ok_or("expect.ticks missing")?;
-    check("tick count", wants.len(), ticks.len())?;
+    let (ticks, wants) = ticks_of(i, e)?;
     for (n, (t, w)) in ticks.iter().zip(wants).enumerate() {
         if let Some(o) = t.get("targetOverride").and_then(Value::as_i64) {
             target = o;
@@ -508,4 +492,18 @@ fn wva_queue(i: &Value, e: &Value, rel: f64, rate_rel: f64) -> Outcome {
         }
     }
     Ok(())
+}
+
+/// The input's `ticks` and the expected `ticks`, of equal length.
+fn ticks_of<'a>(i: &'a Value, e: &'a Value) -> Result<(&'a Vec<Value>, &'a Vec<Value>), String> {
+    let ticks = i
+        .get("ticks")
+        .and_then(Value::as_array)
+        .ok_or("ticks missing")?;
+    let wants = e
+        .get("ticks")
+        .and_then(Value::as_array)
+        .ok_or("expect.ticks missing")?;
+    check("tick count", wants.len(), ticks.len())?;
+    Ok((ticks, wants))
 }
